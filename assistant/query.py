@@ -1,0 +1,116 @@
+"""What a question asks: normalised text, named documents, ages and amounts, the kind of answer wanted."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.textnorm import find_doc_numbers, normalize_question
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+
+
+def cn_to_int(text: str) -> int | None:
+    """九十一 -> 91, 一百 -> 100, 十五 -> 15; None when it is not a Chinese numeral."""
+    if not text or any(ch not in CN_DIGITS and ch not in CN_UNITS for ch in text):
+        return None
+    total, num = 0, 0
+    for ch in text:
+        if ch in CN_DIGITS:
+            num = CN_DIGITS[ch]
+        else:
+            unit = CN_UNITS[ch]
+            total += (num or 1) * unit
+            num = 0
+    return total + num
+
+
+AGE_PATTERNS = [
+    re.compile(r"(\d{2,3})\s*(?:周岁|岁|了|多岁)"),
+    re.compile(r"([一二三四五六七八九十百零两]{2,5})\s*(?:周岁|岁)"),
+    re.compile(r"(?:age[sd]?|aged)\s*(\d{2,3})|(\d{2,3})[- ]years?[- ]old", re.IGNORECASE),
+]
+PARTIAL_NUMBER = re.compile(r"(?:([\u4e00-\u9fff]{1,4}?)(?:〔|\[)?(\d{4})?(?:〕|\])?)?(\d{1,4})\s*号(?:文|文件)?")
+ARTICLE_REF = re.compile(r"第[零一二三四五六七八九十百千]+条")
+
+INTENTS: dict[str, tuple[str, ...]] = {
+    "amount": ("多少钱", "多少元", "多少", "金额", "标准", "补贴", "津贴", "几块", "how much", "amount", "money", "钱"),
+    "who": ("哪个部门", "什么部门", "哪些部门", "谁", "哪个单位", "负责", "处罚", "牵头", "主管", "管", "找谁", "who", "department"),
+    "when": ("什么时候", "何时", "哪天", "日期", "时间", "期限", "截止", "之前", "多久", "when", "date", "哪一年", "运行至", "到什么时候"),
+    "list": ("哪些", "有几", "几种", "几类", "包括", "情形", "清单", "列出", "都有", "what are", "list", "which"),
+    "yesno": ("吗", "是否", "能不能", "可不可以", "可以", "有没有", "是不是", "对吧", "对不对"),
+    "procedure": ("怎么申请", "如何申请", "怎么办理", "如何办理", "去哪", "哪里办", "在哪", "材料", "流程", "手续", "电话", "地址", "网址", "apply", "how do i"),
+}
+
+
+@dataclass
+class Query:
+    """A question after normalisation, with the signals retrieval and answering use."""
+
+    raw: str
+    text: str
+    doc_numbers: list[str] = field(default_factory=list)  # full 文号 named in the question
+    partial_numbers: list[tuple[str | None, str | None, int]] = field(default_factory=list)  # (issuer hint, year, n)
+    ages: list[int] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)
+    intents: set[str] = field(default_factory=set)
+
+    def wants(self, intent: str) -> bool:
+        return intent in self.intents
+
+
+def parse_query(question: str) -> Query:
+    text = normalize_question(question)
+    q = Query(raw=question, text=text)
+    q.doc_numbers = find_doc_numbers(text)
+    if not q.doc_numbers:
+        for m in PARTIAL_NUMBER.finditer(text):
+            # "28号文", "13号文件", "长政办发28号": a number that may match several documents
+            hint, year, n = m.group(1), m.group(2), int(m.group(3))
+            q.partial_numbers.append((hint, year, n))
+    for pat in AGE_PATTERNS:
+        for m in pat.finditer(text):
+            raw = next(g for g in m.groups() if g)
+            n = int(raw) if raw.isdigit() else cn_to_int(raw)
+            if n is not None and 40 <= n <= 130 and n not in q.ages:
+                q.ages.append(n)
+    q.articles = ARTICLE_REF.findall(text)
+    low = text.lower()
+    q.intents = {name for name, words in INTENTS.items() if any(w in low for w in words)}
+    return q
+
+
+RANGE_PATTERNS = [
+    # 90周岁(含)至99周岁(含) / 60(含)一65周岁(不含): the filler 一 of the print means a dash
+    re.compile(r"(\d{2,3})\s*(?:周岁|岁)?\s*(\((?:含|不含)\))?\s*(?:至|到|-|—|~|一|－)\s*(\d{2,3})\s*(?:周岁|岁)\s*(\((?:含|不含)\))?"),
+]
+OPEN_RANGE = re.compile(r"(\d{2,3})\s*(?:周岁|岁)\s*(?:\(含\))?\s*(?:及|以)(?:以上|上)")
+UNDER_RANGE = re.compile(r"(?:未满|不满|低于)\s*(\d{2,3})\s*(?:周岁|岁)")
+
+
+def age_ranges(text: str) -> list[tuple[int, int, int, int]]:
+    """(start, end, lo, hi) spans of age ranges in ``text``; hi inclusive, open ranges up to 200."""
+    out = []
+    for pat in RANGE_PATTERNS:
+        for m in pat.finditer(text):
+            lo, hi = int(m.group(1)), int(m.group(3))
+            if m.group(4) == "(不含)":
+                hi -= 1
+            if m.group(2) == "(不含)":
+                lo += 1
+            out.append((m.start(), m.end(), lo, hi))
+    for m in OPEN_RANGE.finditer(text):
+        if not any(s <= m.start() < e for s, e, _, _ in out):
+            out.append((m.start(), m.end(), int(m.group(1)), 200))
+    for m in UNDER_RANGE.finditer(text):
+        out.append((m.start(), m.end(), 0, int(m.group(1)) - 1))
+    return out
+
+
+def age_fits(text: str, age: int) -> bool | None:
+    """True when a range in ``text`` covers ``age``, False when ranges exist but none does, None without ranges."""
+    ranges = age_ranges(text)
+    if not ranges:
+        return None
+    return any(lo <= age <= hi for _, _, lo, hi in ranges)

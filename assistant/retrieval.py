@@ -1,0 +1,235 @@
+"""Hybrid retrieval: dense (Chroma) + Chinese keyword (BM25) fused by reciprocal rank, with routing.
+
+Everything heavy (docstore, BM25 index, Chroma collection) is loaded once in __init__;
+a query only embeds the question and ranks.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.embedding import Embedder
+from assistant.keywords import tokenize
+from assistant.query import Query, age_fits, parse_query
+from assistant.schema import SECTION_SEP, Chunk, DocInfo, Passage
+from assistant.settings import Settings
+
+
+class IndexMissingError(RuntimeError):
+    """No index on disk yet."""
+
+
+@dataclass
+class Hit:
+    """A chunk with the evidence of why it ranked where it did."""
+
+    chunk: Chunk
+    score: float = 0.0  # fused, higher is better
+    dense: float = 0.0  # cosine similarity of the question and the chunk
+    keyword: float = 0.0  # BM25 score
+    coverage: float = 0.0  # share of the question's keywords found in the chunk (IDF weighted)
+    reasons: list[str] = field(default_factory=list)
+
+    def passage(self) -> Passage:
+        c = self.chunk
+        return Passage(
+            chunk_id=c.chunk_id,
+            doc_number=c.doc_number,
+            doc_title=c.doc_title,
+            section=c.section,
+            text=c.text,
+            score=round(float(self.score), 4),
+            kind=c.kind,
+            source=c.source,
+            page=c.page,
+            status=c.status,
+        )
+
+
+class Retriever:
+    """Opens the index once; ``search`` ranks chunks for a question."""
+
+    def __init__(self, settings: Settings, embedder: Embedder):
+        from ingest.index import IndexStore  # the store's read side; ingest writes, we only read
+
+        self.settings = settings
+        self.embedder = embedder
+        self.store = IndexStore(settings, embedder)
+        if self.store.manifest() is None:
+            raise IndexMissingError(
+                f"no index in {settings.index_dir}. Build it with `gazette-assistant ingest` (or `make index`)."
+            )
+        self.store.check_model()
+        self.chunks: list[Chunk] = self.store.all_chunks()
+        self.by_id = {c.chunk_id: c for c in self.chunks}
+        self.docs: dict[str, DocInfo] = {d.id: d for d in self.store.documents()}
+        for c in self.chunks:  # validity as the (possibly later) lists state it
+            doc = self.docs.get(c.doc_id)
+            if doc is not None and c.kind != "list_entry":
+                c.status = doc.status
+        self.by_section: dict[str, list[Chunk]] = {}
+        for c in self.chunks:
+            self.by_section.setdefault(c.section, []).append(c)
+        self._load_bm25()
+        self.collection = self.store.collection
+
+    def _load_bm25(self) -> None:
+        import bm25s
+
+        root = self.settings.index_dir / "bm25"
+        self.bm25_ids: list[str] = json.loads((root / "ids.json").read_text(encoding="utf-8"))
+        self.bm25 = bm25s.BM25.load(str(root / "bm25")) if self.bm25_ids else None
+        self._row_of = {cid: i for i, cid in enumerate(self.bm25_ids)}
+        vocab = self.bm25.vocab_dict if self.bm25 is not None else {}
+        n = max(len(self.bm25_ids), 1)
+        # document frequency -> IDF for the coverage signal
+        self.idf: dict[str, float] = {}
+        if self.bm25 is not None:
+            df = np.zeros(len(vocab), dtype=np.int64)
+            indices = self.bm25.scores["indices"]
+            np.add.at(df, indices, 1)
+            for tok, i in vocab.items():
+                self.idf[tok] = float(np.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)))
+        self.max_idf = float(np.log(1 + (n + 0.5) / 0.5))
+
+    # -- routing -------------------------------------------------------------------------
+    def route(self, q: Query) -> list[str]:
+        """Documents the question names (a full 文号, or a partial one such as 28号文 matching several)."""
+        ids = [d.id for d in self.docs.values() if d.doc_number in q.doc_numbers]
+        if ids or not q.partial_numbers:
+            return ids
+        for hint, year, n in q.partial_numbers:
+            for d in self.docs.values():
+                m = d.doc_number and re.match(r"(.+)〔(\d{4})〕(\d+)号", d.doc_number)
+                if not m or int(m.group(3)) != n or (year and m.group(2) != year):
+                    continue
+                if hint and not any(ch in m.group(1) for ch in hint if ch not in "的是第"):
+                    continue
+                ids.append(d.id)
+        return ids
+
+    # -- scoring -------------------------------------------------------------------------
+    def coverage(self, tokens: list[str], chunk: Chunk) -> float:
+        if not tokens:
+            return 0.0
+        have = set(tokenize(chunk.embed_text()))
+        weights = [self.idf.get(t, self.max_idf) for t in tokens]
+        got = sum(w for t, w in zip(tokens, weights, strict=True) if t in have)
+        return got / sum(weights)
+
+    def search(
+        self,
+        question: str | Query,
+        top_k: int | None = None,
+        doc_ids: list[str] | None = None,
+        kinds: list[str] | None = None,
+    ) -> list[Hit]:
+        """Rank chunks for ``question``; ``doc_ids``/``kinds`` filter, a named 文号 routes."""
+        q = question if isinstance(question, Query) else parse_query(question)
+        top_k = top_k or self.settings.top_k
+        routed = self.route(q)
+        allowed_docs = set(doc_ids or []) | set(routed) if (doc_ids or routed) else None
+        if doc_ids and routed:
+            allowed_docs = set(doc_ids) & set(routed) or set(doc_ids)
+
+        def ok(c: Chunk) -> bool:
+            return (allowed_docs is None or c.doc_id in allowed_docs) and (kinds is None or c.kind in kinds)
+
+        n_cand = self.settings.candidates
+        tokens = list(dict.fromkeys(tokenize(q.text)))
+        # dense
+        qvec = self.embedder.embed_query(q.text)
+        where = None
+        if allowed_docs is not None:
+            where = {"doc_id": {"$in": sorted(allowed_docs)}}
+        res = self.collection.query(
+            query_embeddings=[np.asarray(qvec, dtype=np.float32).tolist()],
+            n_results=min(n_cand, max(len(self.chunks), 1)),
+            where=where,
+            include=["distances"],
+        )
+        dense = [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True) if cid in self.by_id]
+        dense = [(cid, s) for cid, s in dense if ok(self.by_id[cid])]
+        # keyword
+        keyword: list[tuple[str, float]] = []
+        if self.bm25 is not None and tokens:
+            scores = self.bm25.get_scores(tokens)
+            order = np.argsort(-scores)
+            for i in order[: n_cand * 4]:
+                if scores[i] <= 0:
+                    break
+                cid = self.bm25_ids[i]
+                if cid in self.by_id and ok(self.by_id[cid]):
+                    keyword.append((cid, float(scores[i])))
+                if len(keyword) >= n_cand:
+                    break
+        hits: dict[str, Hit] = {}
+        k = self.settings.rrf_k
+        for rank, (cid, s) in enumerate(dense):
+            h = hits.setdefault(cid, Hit(self.by_id[cid]))
+            h.dense = s
+            h.score += 1.0 / (k + rank + 1)
+        for rank, (cid, s) in enumerate(keyword):
+            h = hits.setdefault(cid, Hit(self.by_id[cid]))
+            h.keyword = s
+            h.score += 1.0 / (k + rank + 1)
+        if not hits and allowed_docs is not None:
+            for c in self.chunks:
+                if ok(c):
+                    hits[c.chunk_id] = Hit(c, score=1.0 / (k + 100))
+        for h in hits.values():
+            h.coverage = self.coverage(tokens, h.chunk)
+            if not h.dense:
+                h.dense = float(np.dot(qvec, self._vector(h.chunk)))
+            self._boost(q, h)
+        ranked = sorted(hits.values(), key=lambda h: -h.score)
+        return ranked[:top_k]
+
+    def _vector(self, chunk: Chunk) -> np.ndarray:
+        got = self.collection.get(ids=[chunk.chunk_id], include=["embeddings"])
+        emb = got["embeddings"]
+        return np.asarray(emb[0], dtype=np.float32) if emb is not None and len(emb) else np.zeros(self.embedder.dim)
+
+    def _boost(self, q: Query, h: Hit) -> None:
+        """Evidence the ranker cannot see: an age inside a printed range, a named article."""
+        text = h.chunk.text
+        base = 1.0 / (self.settings.rrf_k + 1)
+        for age in q.ages:
+            fits = age_fits(text, age)
+            if fits:
+                h.score += 0.5 * base
+                h.reasons.append(f"age {age} in range")
+            elif fits is False:
+                h.score -= 0.2 * base
+        for art in q.articles:
+            if art in h.chunk.section or h.chunk.text.startswith(art) or art in h.chunk.fields.get("法律条款", "")[:12]:
+                h.score += 1.0 * base
+                h.reasons.append(f"article {art}")
+        h.score += 0.5 * base * h.coverage
+
+    # -- context ---------------------------------------------------------------------------
+    def children(self, chunk: Chunk) -> list[Chunk]:
+        """Chunks below this chunk's section (the items of a list clause), in reading order."""
+        prefix = chunk.section + SECTION_SEP
+        return [c for c in self.chunks if c.doc_id == chunk.doc_id and c.section.startswith(prefix)]
+
+    def siblings(self, chunk: Chunk) -> list[Chunk]:
+        """Chunks that share this chunk's parent section, in reading order (itself included)."""
+        prefix = chunk.parent + SECTION_SEP
+        return [c for c in self.chunks if c.doc_id == chunk.doc_id and c.section.startswith(prefix) and c.parent == chunk.parent]
+
+    def section_text(self, section: str) -> str:
+        """The full text of a section (for context expansion and the UI's expander)."""
+        prefix = section + SECTION_SEP
+        parts = [c.text for c in self.chunks if c.section == section or c.section.startswith(prefix)]
+        return "\n".join(parts)
+
+    def parent_of(self, chunk: Chunk) -> Chunk | None:
+        """The clause that heads this chunk's parent section (e.g. `1. 关闭取缔。对存在以下情况的矿山…`)."""
+        for c in self.by_section.get(chunk.parent, []):
+            return c
+        return None

@@ -1,0 +1,122 @@
+"""Typed records that flow through the product: documents, chunks, passages, citations, answers."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["valid", "repealed", "unknown"]
+ChunkKind = Literal["clause", "paragraph", "table_row", "list_entry", "article", "preamble"]
+AnswerMode = Literal["extractive", "local", "openai", "refusal", "naive"]
+
+# The one phrase that says the gazette does not answer; prompts and tests use it too.
+NOT_IN_GAZETTE = "公报中没有找到能回答这个问题的内容。"
+
+SECTION_SEP = " › "
+
+
+class DocInfo(BaseModel):
+    """One official document (or one law) as ingested."""
+
+    id: str = Field(description="文号 for gazette documents, the title for a law.")
+    doc_number: str | None = Field(description="文号 in canonical 〔〕 form, None for a law.")
+    title: str
+    date: str | None = Field(None, description="Signing date (落款), ISO.")
+    source: str = Field(description="File name the document came from.")
+    status: Status = "unknown"
+    office: str | None = Field(None, description="Issuing office (落款机关).")
+    issue: str | None = Field(None, description="Gazette issue, e.g. 长治市人民政府公报 2024·05.")
+    page: int | None = Field(None, description="Starting page from the issue's table of contents.")
+    publication: str | None = Field(None, description="Publication note, e.g. (此件公开发布).")
+    kind: Literal["gazette", "law"] = "gazette"
+    chunks: int = 0
+
+    @property
+    def display_name(self) -> str:
+        return self.doc_number or f"《{self.title}》"
+
+
+class Chunk(BaseModel):
+    """A retrievable unit cut along the document's own structure."""
+
+    chunk_id: str
+    doc_id: str
+    doc_number: str | None
+    doc_title: str
+    section: str = Field(description="Section path: 文号 › heading › … (DESIGN.md).")
+    parent: str = Field(description="Section path of the enclosing section (for context expansion).")
+    kind: ChunkKind
+    text: str = Field(description="The document's own words (quotable).")
+    fields: dict[str, str] = Field(default_factory=dict, description="Column -> cell for table rows; title/文号/status for list entries.")
+    source: str
+    start: int = Field(description="Character offset of the chunk in its source file.")
+    end: int
+    page: int | None = None
+    status: Status = "unknown"
+    issue: str | None = None
+
+    def embed_text(self) -> str:
+        """What the embedder and keyword index see: breadcrumbs and column names plus the words."""
+        crumbs = self.section.split(SECTION_SEP)
+        head = f"{self.doc_title} {' '.join(crumbs[1:])}"
+        if self.fields and self.kind == "table_row":
+            body = "；".join(f"{k}：{v}" for k, v in self.fields.items() if v)
+        else:
+            body = self.text
+        return f"{head}\n{body}"
+
+
+def content_id(*parts: str) -> str:
+    """Stable id from content: the same words at the same place always get the same id."""
+    h = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return h[:24]
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with its score, as shown in answers (rank order)."""
+
+    chunk_id: str
+    doc_number: str | None
+    doc_title: str = ""
+    section: str
+    text: str
+    score: float
+    kind: ChunkKind | None = None
+    source: str | None = None
+    page: int | None = None
+    status: Status | None = None
+
+
+class Citation(BaseModel):
+    """A verbatim quote tied to its place in a document."""
+
+    doc_number: str | None
+    doc_title: str
+    section: str
+    quote: str
+    chunk_id: str
+    source: str
+    page: int | None = None
+    issue: str | None = None
+    status: Status | None = None
+
+
+class Answer(BaseModel):
+    """What ask() returns; serialised as one line of answers.jsonl."""
+
+    id: str | None = None
+    question: str
+    answer: str
+    refused: bool = False
+    citations: list[Citation] = Field(default_factory=list)
+    passages: list[Passage] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    mode: AnswerMode = "extractive"
+    notes: list[str] = Field(default_factory=list)
+
+    def to_json_dict(self) -> dict:
+        data = self.model_dump(mode="json")
+        keys = ["id", "question", "answer", "refused", "citations", "passages", "timings_ms", "mode", "notes"]
+        return {k: data[k] for k in keys}

