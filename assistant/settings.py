@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     candidates: int = Field(40, description="Candidates taken from each retriever before fusion.")
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
 
+    refuse_min_coverage: float = Field(
+        0.34, description="Refuse when the best passage covers less than this share of the question's keywords (IDF-weighted)…"
+    )
+    refuse_min_dense: float = Field(0.86, description="…and its cosine similarity to the question is below this.")
+
     # --- answering ----------------------------------------------------------------------
     answer_mode: Literal["extractive", "local", "openai"] = Field("extractive", description="How answers are written.")
     max_question_chars: int = Field(2000, description="Longest question accepted.")

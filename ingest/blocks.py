@@ -152,7 +152,7 @@ def _starts_continuation(text: str) -> bool:
         return False  # a short line ending bare is a name or an office, not half a sentence
     return (
         bool(t)
-        and (_is_cjk(t[0]) or t[0] in ",，、")
+        and (_is_cjk(t[0]) or t[0].isdigit() or t[0] in ",，、")
         and not NUMBERED_START.match(t)
         and not t.startswith(("附件", "续表"))
     )

@@ -75,6 +75,7 @@ class IndexStore:
         self.root = settings.index_dir
         self._client = None
         self._collection = None
+        self._loaded: dict[str, dict | None] = {}  # docstore files read by this instance
 
     # -- paths and metadata ---------------------------------------------------------------
     @property
@@ -111,8 +112,10 @@ class IndexStore:
         return self.root / "docstore" / f"{_safe_name(source)}.json"
 
     def load_source(self, source: str) -> dict | None:
-        p = self.docstore_path(source)
-        return json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+        if source not in self._loaded:
+            p = self.docstore_path(source)
+            self._loaded[source] = json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+        return self._loaded[source]
 
     def sources(self) -> list[str]:
         m = self.manifest() or {}
@@ -123,6 +126,13 @@ class IndexStore:
         for s in self.sources():
             data = self.load_source(s) or {"chunks": []}
             out.extend(Chunk.model_validate(c) for c in data["chunks"])
+        return out
+
+    def doc_texts(self) -> dict[str, str]:
+        """Document id -> printed text, for verbatim checks."""
+        out: dict[str, str] = {}
+        for s in self.sources():
+            out.update((self.load_source(s) or {}).get("texts", {}))
         return out
 
     def documents(self) -> list[DocInfo]:
@@ -175,6 +185,7 @@ class IndexStore:
             gone = sorted(have - set(want))
             for i in range(0, len(gone), batch):
                 col.delete(ids=gone[i : i + batch])
+            self._loaded.pop(src.name, None)
             _write_json_atomic(
                 self.docstore_path(src.name),
                 {
@@ -182,6 +193,7 @@ class IndexStore:
                     "sha256": src.sha256,
                     "docs": [d.info.model_dump(mode="json") for d in src.docs],
                     "chunks": [c.model_dump(mode="json") for c in src.chunks],
+                    "texts": src.texts,
                 },
             )
             stats.append(SyncStats(src.name, len(src.docs), len(new), len(want) - len(new), len(gone)))
@@ -200,6 +212,7 @@ class IndexStore:
         for i in range(0, len(ids), 1000):
             self.collection.delete(ids=ids[i : i + 1000])
         self.docstore_path(source).unlink(missing_ok=True)
+        self._loaded.pop(source, None)
         del manifest["sources"][source]
         self._finish(manifest)
         return SyncStats(source, removed=len(ids))

@@ -24,6 +24,7 @@ class ParsedSource:
     sha256: str
     docs: list[ParsedDoc]
     chunks: list[Chunk]
+    texts: dict[str, str]  # document id -> its printed text (what quotes are checked against)
 
 
 def source_name(path: Path) -> str:
@@ -61,7 +62,8 @@ def parse_source(path: Path) -> ParsedSource:
     for d in docs:
         d.info.chunks = sum(1 for c in chunks if c.doc_id == d.info.id)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return ParsedSource(name=name, path=path, sha256=digest, docs=docs, chunks=chunks)
+    texts = {d.info.id: text[d.start : d.end] for d in docs}
+    return ParsedSource(name=name, path=path, sha256=digest, docs=docs, chunks=chunks, texts=texts)
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:
