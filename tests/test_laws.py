@@ -1,0 +1,57 @@
+"""The second input format: national-law Markdown from the law corpus (read from ../shared, never shipped)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.index import IndexStore
+from ingest.pipeline import run_ingest
+from ingest.sources import parse_source
+from tests.conftest import GAZETTE
+
+
+@pytest.fixture(scope="module")
+def noise_law(laws_dir):
+    return parse_source(laws_dir / "行政法" / "噪声污染防治法(2021-12-24).md")
+
+
+def test_article_82_with_its_four_items(noise_law):
+    info = noise_law.docs[0].info
+    assert info.title == "中华人民共和国噪声污染防治法"
+    assert info.doc_number is None and info.kind == "law" and info.date == "2021-12-24"
+    art = next(c for c in noise_law.chunks if c.section.endswith("第八十二条"))
+    assert art.section == "《中华人民共和国噪声污染防治法》 › 第八章 法律责任 › 第八十二条"
+    assert art.kind == "article"
+    items = [line for line in art.text.split("\n") if line.startswith("（")]
+    assert [i[:3] for i in items] == ["（一）", "（二）", "（三）", "（四）"]
+    assert "第八十三条" not in art.text
+
+
+def test_every_article_is_one_chunk(noise_law):
+    arts = [c for c in noise_law.chunks if c.kind == "article"]
+    numbers = [c.section.rsplit(" › ", 1)[1] for c in arts]
+    assert len(numbers) == len(set(numbers)) == 90
+    assert numbers[0] == "第一条" and numbers[-1] == "第九十条"
+
+
+def test_file_without_articles_keeps_paragraphs(laws_dir):
+    src = parse_source(laws_dir / "刑法" / "刑法修正案（十）.md")
+    assert not any(c.kind == "article" for c in src.chunks)
+    assert any("侮辱国歌" in c.text for c in src.chunks)
+    assert all(c.kind == "paragraph" for c in src.chunks)
+    assert not any("INFO END" in c.text or "第三十次会议通过" in c.text for c in src.chunks)
+
+
+def test_law_and_gazette_share_one_index(settings, fake_embedder, noise_law, laws_dir):
+    run_ingest(settings, fake_embedder, [GAZETTE, laws_dir / "行政法" / "噪声污染防治法(2021-12-24).md"])
+    docs = {d.id: d for d in IndexStore(settings).documents()}
+    law = docs["中华人民共和国噪声污染防治法(2021-12-24)"]
+    assert law.status == "unknown" and law.doc_number is None and law.chunks == len(noise_law.chunks)
+    assert "长政办发〔2024〕27号" in docs
+
+
+def test_two_versions_of_one_law_stay_apart(laws_dir):
+    old = parse_source(laws_dir / "经济法" / "矿产资源法(2009-08-27).md")
+    new = parse_source(laws_dir / "经济法" / "矿产资源法(2024-11-08).md")
+    assert old.docs[0].info.id != new.docs[0].info.id
+    assert not {c.chunk_id for c in old.chunks} & {c.chunk_id for c in new.chunks}
