@@ -36,12 +36,17 @@ ARTICLE_REF = re.compile(r"第[零一二三四五六七八九十百千]+条")
 
 INTENTS: dict[str, tuple[str, ...]] = {
     "amount": ("多少钱", "多少元", "多少", "金额", "标准", "补贴", "津贴", "几块", "how much", "amount", "money", "钱"),
+    # asks for money specifically: the evidence must state an amount (or that it is free)
+    "money": ("多少钱", "多少元", "几块钱", "收费", "费用", "学费", "花钱", "要钱", "付钱", "价格", "补多少", "给多少", "领多少", "发多少", "多少补贴", "how much"),
     "who": ("哪个部门", "什么部门", "哪些部门", "谁", "哪个单位", "负责", "处罚", "牵头", "主管", "管", "找谁", "who", "department"),
-    "when": ("什么时候", "何时", "哪天", "日期", "时间", "期限", "截止", "之前", "多久", "when", "date", "哪一年", "运行至", "到什么时候"),
-    "list": ("哪些", "有几", "几种", "几类", "包括", "情形", "清单", "列出", "都有", "what are", "list", "which"),
+    "when": ("什么时候", "何时", "哪天", "哪一天", "几号", "几月", "日期", "时间", "期限", "截止", "之前", "多久", "when", "date", "哪一年", "运行至", "到什么时候"),
+    "list": ("哪些", "有几", "几种", "几类", "包括", "情形", "列出", "都有", "哪几", "what are", "list", "which"),
     "yesno": ("吗", "是否", "能不能", "可不可以", "可以", "有没有", "是不是", "对吧", "对不对"),
-    "procedure": ("怎么申请", "如何申请", "怎么办理", "如何办理", "去哪", "哪里办", "在哪", "材料", "流程", "手续", "电话", "地址", "网址", "apply", "how do i"),
+    "procedure": ("怎么申请", "如何申请", "怎么办理", "如何办理", "去哪办", "哪里办", "怎么报名", "如何报名", "材料", "流程", "手续", "电话", "网址", "apply", "how do i"),
+    # asks about the document itself: its date, title, issuer
+    "docmeta": ("哪天发", "哪天印发", "什么时候发", "什么时候印发", "哪天签发", "印发日期", "发文日期", "签发", "落款", "哪个文件", "哪份文件", "什么文件", "哪个文号", "文号是", "谁发的", "哪个单位发", "发文机关", "发的文"),
 }
+STRICT_WHEN = ("什么时候", "何时", "哪天", "哪一天", "几号", "几月", "截止", "期限", "多久", "到什么时候", "when")
 
 
 @dataclass
@@ -55,6 +60,7 @@ class Query:
     ages: list[int] = field(default_factory=list)
     articles: list[str] = field(default_factory=list)
     intents: set[str] = field(default_factory=set)
+    english: bool = False  # mostly non-Chinese: keyword coverage means little, rely on meaning
 
     def wants(self, intent: str) -> bool:
         return intent in self.intents
@@ -78,6 +84,9 @@ def parse_query(question: str) -> Query:
     q.articles = ARTICLE_REF.findall(text)
     low = text.lower()
     q.intents = {name for name, words in INTENTS.items() if any(w in low for w in words)}
+    if any(w in low for w in STRICT_WHEN):
+        q.intents.add("strict_when")
+    q.english = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < 0.2 * max(len(text.replace(" ", "")), 1)
     return q
 
 

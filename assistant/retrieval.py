@@ -18,6 +18,17 @@ from assistant.query import Query, age_fits, parse_query
 from assistant.schema import SECTION_SEP, Chunk, DocInfo, Passage
 from assistant.settings import Settings
 
+NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+[\.．]|第[零一二三四五六七八九十百]+条)\s*")
+
+
+def key_name(chunk: Chunk) -> str:
+    """The name a reader would use for this unit: a table row's item, a clause's heading words."""
+    if chunk.kind == "table_row":
+        item = chunk.fields.get("服务项目", "")
+        return re.sub(r"^\d+\s*", "", item).strip()
+    last = chunk.section.rsplit(SECTION_SEP, 1)[-1]
+    return NUMBERING.sub("", last).strip()
+
 
 class IndexMissingError(RuntimeError):
     """No index on disk yet."""
@@ -74,6 +85,7 @@ class Retriever:
         self.by_section: dict[str, list[Chunk]] = {}
         for c in self.chunks:
             self.by_section.setdefault(c.section, []).append(c)
+        self._tokens: dict[str, frozenset[str]] = {}  # chunk id -> keyword set, filled lazily
         self._load_bm25()
         self.collection = self.store.collection
 
@@ -113,10 +125,16 @@ class Retriever:
         return ids
 
     # -- scoring -------------------------------------------------------------------------
+    def tokens_of(self, chunk: Chunk) -> frozenset[str]:
+        got = self._tokens.get(chunk.chunk_id)
+        if got is None:
+            got = self._tokens[chunk.chunk_id] = frozenset(tokenize(chunk.embed_text()))
+        return got
+
     def coverage(self, tokens: list[str], chunk: Chunk) -> float:
         if not tokens:
             return 0.0
-        have = set(tokenize(chunk.embed_text()))
+        have = self.tokens_of(chunk)
         weights = [self.idf.get(t, self.max_idf) for t in tokens]
         got = sum(w for t, w in zip(tokens, weights, strict=True) if t in have)
         return got / sum(weights)
@@ -181,32 +199,39 @@ class Retriever:
             for c in self.chunks:
                 if ok(c):
                     hits[c.chunk_id] = Hit(c, score=1.0 / (k + 100))
+        missing = [cid for cid, h in hits.items() if not h.dense]
+        for cid, vec in self._vectors(missing).items():
+            hits[cid].dense = float(np.dot(qvec, vec))
         for h in hits.values():
             h.coverage = self.coverage(tokens, h.chunk)
-            if not h.dense:
-                h.dense = float(np.dot(qvec, self._vector(h.chunk)))
             self._boost(q, h)
         ranked = sorted(hits.values(), key=lambda h: -h.score)
         return ranked[:top_k]
 
-    def _vector(self, chunk: Chunk) -> np.ndarray:
-        got = self.collection.get(ids=[chunk.chunk_id], include=["embeddings"])
-        emb = got["embeddings"]
-        return np.asarray(emb[0], dtype=np.float32) if emb is not None and len(emb) else np.zeros(self.embedder.dim)
+    def _vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of keyword-only candidates, in one round trip."""
+        if not ids:
+            return {}
+        got = self.collection.get(ids=ids, include=["embeddings"])
+        embs = got["embeddings"]
+        if embs is None:
+            return {}
+        return {cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], embs, strict=True)}
 
     def _boost(self, q: Query, h: Hit) -> None:
-        """Evidence the ranker cannot see: an age inside a printed range, a named article."""
-        text = h.chunk.text
+        """Evidence the ranker cannot see: a row or heading named in the question, an age inside a
+        printed range, a named article. Boosts only: they reorder relevant candidates, never bury one."""
+        c = h.chunk
         base = 1.0 / (self.settings.rrf_k + 1)
-        for age in q.ages:
-            fits = age_fits(text, age)
-            if fits:
-                h.score += 0.5 * base
-                h.reasons.append(f"age {age} in range")
-            elif fits is False:
-                h.score -= 0.2 * base
+        name = key_name(c)
+        if len(name) >= 3 and name in q.text:
+            h.score += 1.0 * base
+            h.reasons.append(f"names {name}")
+        if q.ages and h.coverage >= 0.3 and any(age_fits(c.text, a) for a in q.ages):
+            h.score += 0.3 * base
+            h.reasons.append("age in range")
         for art in q.articles:
-            if art in h.chunk.section or h.chunk.text.startswith(art) or art in h.chunk.fields.get("法律条款", "")[:12]:
+            if art in c.section or c.text.startswith(art) or art in c.fields.get("法律条款", "")[:12]:
                 h.score += 1.0 * base
                 h.reasons.append(f"article {art}")
         h.score += 0.5 * base * h.coverage

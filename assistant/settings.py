@@ -42,9 +42,10 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
 
     refuse_min_coverage: float = Field(
-        0.34, description="Refuse when the best passage covers less than this share of the question's keywords (IDF-weighted)…"
+        0.24, description="Refuse when the best passage covers less than this share of the question's keywords (IDF-weighted)…"
     )
-    refuse_min_dense: float = Field(0.86, description="…and its cosine similarity to the question is below this.")
+    refuse_min_dense: float = Field(0.85, description="…and its cosine similarity to the question is below this.")
+    refuse_min_dense_english: float = Field(0.75, description="For questions not in Chinese: refuse below this cosine.")
 
     # --- answering ----------------------------------------------------------------------
     answer_mode: Literal["extractive", "local", "openai"] = Field("extractive", description="How answers are written.")

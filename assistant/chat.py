@@ -1,0 +1,270 @@
+"""The Assistant: validates a question, retrieves, decides whether the gazette answers, and answers.
+
+One object per process holds the embedder, the index and (in LLM modes) the chat backend;
+``ask`` and ``stream`` are safe to call from several threads (the LLM has its own lock).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Iterator
+
+from assistant.extractive import Draft, ExtractiveAnswerer, Piece, overlap, sentences
+from assistant.facets import is_confirmation, missing_facet, unsupported_request
+from assistant.query import Query, parse_query
+from assistant.retrieval import Hit, Retriever
+from assistant.schema import NOT_IN_GAZETTE, Answer, Citation, DocInfo
+from assistant.settings import Settings, get_settings
+from assistant.textnorm import fold
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+FOLLOW_UP = re.compile(r"^(那|那么|还有|如果|要是|假如|另外|and |what about)", re.IGNORECASE)
+MONEY_EVIDENCE = re.compile(r"\d+(?:\.\d+)?\s*万?元|[一二三四五六七八九十百千万]+元|免费|半价|免头道|免诉讼费|不收费|优惠|退费")
+TIME_EVIDENCE = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|年底|月底|之日起|每月|每年|每季|每两年|适时|不定期|定期|期间|小时")
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (empty, too long); the message is shown to the user."""
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Strip control characters and outer space; refuse empty or over-long questions."""
+    if not isinstance(question, str):
+        raise QuestionError("问题必须是文字。")
+    text = CONTROL.sub(" ", unicodedata.normalize("NFC", question)).strip()
+    if not text:
+        raise QuestionError("问题是空的，请输入您想问的内容。")
+    if len(text) > max_chars:
+        raise QuestionError(f"问题太长（{len(text)} 字），请精简到 {max_chars} 字以内。")
+    return text
+
+
+class Assistant:
+    """Answers questions from the indexed gazette, each claim tied to verbatim words."""
+
+    def __init__(self, settings: Settings, retriever: Retriever, backend=None):
+        self.settings = settings
+        self.retriever = retriever
+        self.extractive = ExtractiveAnswerer(retriever)
+        self.backend = backend  # a ChatBackend in local/openai modes, None in extractive mode
+        self.folded_docs = {doc_id: fold(text) for doc_id, text in retriever.store.doc_texts().items()}
+        self._indexed_numbers = {d.doc_number for d in retriever.docs.values() if d.doc_number}
+        self._listed_numbers = {c.fields["文号"] for c in retriever.chunks if c.kind == "list_entry" and c.fields.get("文号")}
+
+    @classmethod
+    def load(cls, settings: Settings | None = None) -> Assistant:
+        """Open the index with the configured embedder (and LLM backend in LLM modes)."""
+        from assistant.embedding import load_embedder
+
+        settings = settings or get_settings()
+        retriever = Retriever(settings, load_embedder(settings))
+        backend = None
+        if settings.answer_mode in ("local", "openai"):
+            from assistant.llm import make_backend
+
+            backend = make_backend(settings)
+        return cls(settings, retriever, backend)
+
+    # -- public API --------------------------------------------------------------------------
+    def documents(self) -> list[DocInfo]:
+        return list(self.retriever.docs.values())
+
+    def ask(self, question: str, history: list[dict] | None = None, doc_ids: list[str] | None = None) -> Answer:
+        final = None
+        for event in self.stream(question, history, doc_ids=doc_ids, _emit_text=False):
+            final = event
+        assert isinstance(final, Answer)
+        return final
+
+    def stream(
+        self, question: str, history: list[dict] | None = None, doc_ids: list[str] | None = None, _emit_text: bool = True
+    ) -> Iterator[str | Answer]:
+        """Text deltas, then the final Answer (whose text may differ if a generated draft failed its check).
+
+        ``doc_ids`` limits retrieval to those documents (the app's document filter).
+        """
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        try:
+            text = clean_question(question, self.settings.max_question_chars)
+        except QuestionError as e:
+            yield self._refusal(str(question)[:200] if isinstance(question, str) else "", str(e), [], timings, t0, note="invalid question")
+            return
+        q = self._contextualize(text, history or [])
+        t = time.perf_counter()
+        hits = self.retriever.search(q, doc_ids=doc_ids or None)
+        timings["retrieve"] = _ms(t)
+        verdict = self.judge(q, hits)
+        if verdict is not None:
+            yield self._refusal(text, verdict, hits, timings, t0)
+            return
+        t = time.perf_counter()
+        draft = self.extractive.compose(q, hits)
+        notes = list(draft.notes)
+        mode = "extractive"
+        if self.backend is not None:
+            generated = yield from self._generate(q, hits, _emit_text)
+            mode = self.settings.answer_mode
+            if generated.text is None:
+                notes.append(generated.note)
+                mode = "extractive"
+            else:
+                draft = generated.draft
+        elif _emit_text:
+            for part in re.split(r"(?<=[。\n])", draft.text):
+                if part:
+                    yield part
+        timings["generate"] = _ms(t)
+        citations, cite_notes = self._citations(draft.pieces)
+        notes.extend(cite_notes)
+        timings["total"] = _ms(t0)
+        yield Answer(
+            question=text,
+            answer=draft.text,
+            refused=False,
+            citations=citations,
+            passages=[h.passage() for h in hits],
+            timings_ms=timings,
+            mode=mode,  # type: ignore[arg-type]
+            notes=notes,
+        )
+
+    # -- steps ---------------------------------------------------------------------------------
+    def _contextualize(self, text: str, history: list[dict]) -> Query:
+        """A short follow-up ("那90岁呢？") borrows the topic of the previous question."""
+        q = parse_query(text)
+        prev = next((h.get("content", "") for h in reversed(history) if h.get("role") == "user" and h.get("content")), None)
+        if prev and (FOLLOW_UP.match(text) or len(text) <= 8):
+            merged = parse_query(f"{prev} {text}")
+            merged.ages = q.ages or merged.ages
+            merged.raw = text
+            return merged
+        return q
+
+    def judge(self, q: Query, hits: list[Hit]) -> str | None:
+        """Why the gazette does not answer this question, or None when it does.
+
+        Two gates: relevance (keyword coverage and meaning, thresholds calibrated on the eval
+        set by bench/calibrate_refusal.py), then the kind of answer asked for must exist in the
+        evidence: an amount for "多少钱", a time for "什么时候", a procedure for "怎么申请".
+        """
+        if not hits:
+            return NOT_IN_GAZETTE
+        top = hits[0]
+        s = self.settings
+        if self.retriever.route(q) and (q.doc_numbers or q.partial_numbers):
+            return None  # the question names a document we hold
+        if q.english:
+            if top.dense < s.refuse_min_dense_english:
+                return NOT_IN_GAZETTE
+        elif top.coverage < s.refuse_min_coverage and top.dense < s.refuse_min_dense:
+            return NOT_IN_GAZETTE
+        request = unsupported_request(q)
+        if request:
+            return NOT_IN_GAZETTE + request
+        evidence = "\n".join(h.chunk.text for h in hits[:3])
+        missing = missing_facet(q, evidence, self._indexed_numbers, self._listed_numbers)
+        if missing:
+            return NOT_IN_GAZETTE + missing
+        if q.wants("money") and not is_confirmation(q) and not MONEY_EVIDENCE.search(evidence):
+            return NOT_IN_GAZETTE + "公报相关内容里没有写金额。"
+        if q.wants("strict_when") and not q.wants("docmeta") and not TIME_EVIDENCE.search(evidence):
+            return NOT_IN_GAZETTE + "公报相关内容里没有写时间。"
+        return None
+
+    def _refusal(self, question: str, message: str, hits: list[Hit], timings: dict, t0: float, note: str = "") -> Answer:
+        text = message
+        if hits and message.startswith(NOT_IN_GAZETTE):
+            near = hits[0].chunk
+            text += f"\n公报中相近的内容是：{near.section}。"
+        timings["total"] = _ms(t0)
+        return Answer(
+            question=question,
+            answer=text,
+            refused=True,
+            citations=[],
+            passages=[h.passage() for h in hits],
+            timings_ms=timings,
+            mode="refusal",
+            notes=[note] if note else [],
+        )
+
+    def _citations(self, pieces: list[Piece]) -> tuple[list[Citation], list[str]]:
+        """Each quoted piece as a citation, kept only when it is verbatim in its document."""
+        out: list[Citation] = []
+        notes: list[str] = []
+        seen: set[tuple[str, str]] = set()
+        for p in pieces:
+            folded_doc = self.folded_docs.get(p.chunk.doc_id, "")
+            candidates = [p.quote] if fold(p.quote) in folded_doc else [s for s in p.quote.split("\n") if fold(s) in folded_doc]
+            if not candidates:
+                notes.append(f"dropped a quote not found verbatim in {p.chunk.doc_id}")
+                continue
+            for quote in candidates:
+                key = (p.chunk.chunk_id, fold(quote))
+                if not fold(quote) or key in seen:
+                    continue
+                seen.add(key)
+                c = p.chunk
+                out.append(
+                    Citation(
+                        doc_number=c.doc_number,
+                        doc_title=c.doc_title,
+                        section=c.section,
+                        quote=quote,
+                        chunk_id=c.chunk_id,
+                        source=c.source,
+                        page=c.page,
+                        issue=c.issue,
+                        status=c.status,
+                    )
+                )
+        return out, notes
+
+    # -- LLM modes -----------------------------------------------------------------------------
+    def _generate(self, q: Query, hits: list[Hit], emit: bool):
+        """Generate with the LLM, then verify; returns a _Generated (text None = use extractive)."""
+        from assistant.llm import LLMError
+        from assistant.prompts import render
+        from assistant.verify import cited_indexes, problems
+
+        passages = hits[: min(5, len(hits))]
+        numbered = "\n".join(f"[{i}] {h.chunk.section}\n{h.chunk.text}" for i, h in enumerate(passages, 1))
+        messages = [
+            {"role": "system", "content": render("answer_system", not_found=NOT_IN_GAZETTE)},
+            {"role": "user", "content": render("answer_user", passages=numbered, question=q.raw)},
+        ]
+        parts: list[str] = []
+        try:
+            for delta in self.backend.stream(messages):
+                parts.append(delta)
+                if emit:
+                    yield delta
+        except LLMError as e:
+            return _Generated(None, None, f"the language model failed ({e}); answered extractively instead")
+        text = "".join(parts).strip()
+        if NOT_IN_GAZETTE[:8] in text:
+            return _Generated(None, None, "the language model said the gazette does not answer, but retrieval found evidence; answered extractively instead")
+        evidence = [h.chunk.text for h in passages]
+        found = problems(text, q, evidence, [h.chunk.doc_number for h in passages])
+        if found:
+            return _Generated(None, None, "generated answer failed verification (" + "; ".join(found) + "); replaced by the extractive answer")
+        valid, _ = cited_indexes(text, len(passages))
+        pieces = []
+        plain = re.sub(r"\[\d+\]", "", text)
+        for i in valid:
+            c = passages[i - 1].chunk
+            best = max(sentences(c.text) or [c.text], key=lambda s: overlap(plain, s))
+            pieces.append(Piece(c, best.rstrip("；;。")))
+        return _Generated(text, Draft(text, pieces), "")
+
+
+class _Generated:
+    def __init__(self, text: str | None, draft: Draft | None, note: str):
+        self.text, self.draft, self.note = text, draft, note
+
+
+def _ms(t: float) -> float:
+    return round((time.perf_counter() - t) * 1000, 1)

@@ -1,0 +1,181 @@
+"""`gazette-assistant`: ingest, docs, ask and eval from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from assistant.settings import Settings, get_settings
+
+
+def _err(msg: str, code: int = 1) -> int:
+    print(f"error: {msg}", file=sys.stderr)
+    return code
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from assistant.embedding import load_embedder
+    from ingest.index import IndexMismatchError, IndexStore
+    from ingest.pipeline import default_paths, run_ingest, up_to_date
+    from ingest.sources import IngestError
+
+    paths = [Path(p) for p in args.paths] or default_paths(settings)
+    if args.remove:
+        try:
+            stats = IndexStore(settings, load_embedder(settings)).remove(args.remove)
+        except KeyError as e:
+            return _err(str(e.args[0]))
+        print(f"removed {stats.source}: {stats.removed} chunks")
+        return 0
+    if args.if_needed and up_to_date(settings, paths):
+        print(f"index is up to date ({settings.index_dir})")
+        return 0
+    t0 = time.perf_counter()
+    embedder = load_embedder(settings)
+    bar = tqdm(desc="embedding", unit="chunk", disable=args.quiet)
+    try:
+        stats = run_ingest(settings, embedder, paths, rebuild=args.rebuild, progress=bar.update)
+    except IngestError as e:
+        bar.close()
+        return _err(f"{e} — the index was not changed")
+    except IndexMismatchError as e:
+        bar.close()
+        return _err(str(e))
+    bar.close()
+    secs = time.perf_counter() - t0
+    for s in stats:
+        print(f"{s.source}: {s.documents} documents, chunks added {s.added} / unchanged {s.unchanged} / removed {s.removed}")
+    total = sum(s.added for s in stats)
+    print(f"done in {secs:.1f} s ({total} texts embedded) -> {settings.index_dir}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.index import IndexStore
+
+    store = IndexStore(settings)
+    if store.manifest() is None:
+        return _err(f"no index in {settings.index_dir}; build it with `gazette-assistant ingest`")
+    docs = store.documents()
+    rows = [
+        {"id": d.id, "doc_number": d.doc_number, "title": d.title, "date": d.date, "source": d.source, "status": d.status, "chunks": d.chunks}
+        for d in docs
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['doc_number'] or '-':<20} {r['date'] or '-':<10} {r['status']:<8} {r['chunks']:>4}  {r['title']}")
+    return 0
+
+
+def _load_assistant(settings: Settings):
+    from assistant.chat import Assistant
+
+    return Assistant.load(settings)
+
+
+def _print_answer(ans, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(ans.to_json_dict(), ensure_ascii=False))
+        return
+    print(ans.answer)
+    for i, c in enumerate(ans.citations, 1):
+        where = f"{c.issue} 第{c.page}页" if c.page else (c.issue or c.source)
+        print(f"  [{i}] {c.section}（{where}）\n      “{c.quote}”")
+    for n in ans.notes:
+        print(f"  note: {n}")
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.retrieval import IndexMissingError
+    from ingest.index import IndexMismatchError
+
+    if bool(args.question) == bool(args.batch):
+        return _err("give a question, or --batch FILE with --out FILE", 2)
+    try:
+        bot = _load_assistant(settings)
+    except (IndexMissingError, IndexMismatchError) as e:
+        return _err(str(e))
+    if args.question:
+        _print_answer(bot.ask(args.question), args.json)
+        return 0
+    if not args.out:
+        return _err("--batch needs --out FILE", 2)
+    lines = Path(args.batch).read_text(encoding="utf-8").splitlines()
+    out = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            qid, question = item["id"], item["question"]
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            return _err(f"{args.batch}:{n}: each line needs JSON with 'id' and 'question' ({e})", 2)
+        ans = bot.ask(question)
+        ans.id = str(qid)
+        out.append(json.dumps(ans.to_json_dict(), ensure_ascii=False))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text("\n".join(out) + ("\n" if out else ""), encoding="utf-8")
+    print(f"{len(out)} answers -> {args.out}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.cli import run_from_cli
+
+    return run_from_cli(args, settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gazette-assistant", description="公报问答助手 — answers from the municipal gazette, with citations")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    pi = sub.add_parser("ingest", help="build or update the index (default: the bundled gazette)")
+    pi.add_argument("paths", nargs="*", help="gazette .txt or law .md files, or folders of them")
+    pi.add_argument("--rebuild", action="store_true", help="rebuild from scratch (e.g. after changing the embedding model)")
+    pi.add_argument("--remove", metavar="SOURCE", help="drop one source (its file name as `docs` shows it)")
+    pi.add_argument("--if-needed", action="store_true", help="do nothing when the inputs are already indexed")
+    pi.add_argument("--quiet", action="store_true", help="no progress bar")
+    pi.set_defaults(func=cmd_ingest)
+
+    pd = sub.add_parser("docs", help="list what is indexed")
+    pd.add_argument("--json", action="store_true")
+    pd.set_defaults(func=cmd_docs)
+
+    pa = sub.add_parser("ask", help="ask a question")
+    pa.add_argument("question", nargs="?")
+    pa.add_argument("--json", action="store_true")
+    pa.add_argument("--batch", metavar="FILE", help="JSON Lines with id and question")
+    pa.add_argument("--out", metavar="FILE")
+    pa.set_defaults(func=cmd_ask)
+
+    pe = sub.add_parser("eval", help="run the evaluation suite")
+    pe.add_argument("--dataset", required=True)
+    pe.add_argument("--out", required=True)
+    pe.add_argument("--mode", choices=["extractive", "local", "openai"])
+    pe.add_argument("--baseline", metavar="DIR")
+    pe.add_argument("--no-naive", action="store_true", help="skip the naive baseline configuration")
+    pe.add_argument("--limit", type=int, help="only the first N items")
+    pe.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    if getattr(args, "mode", None):
+        settings = settings.model_copy(update={"answer_mode": args.mode})
+    try:
+        return args.func(args, settings)
+    except KeyboardInterrupt:
+        return _err("interrupted", 130)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,335 @@
+"""The default answer mode: choose the evidence that answers *this* question and compose it, verbatim.
+
+It may reorder and connect printed words ("：", "；", labels such as 牵头落实部门) but every
+fact it states is a quote from a chunk, and every quote becomes a citation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.query import Query, age_fits, age_ranges
+from assistant.retrieval import Hit, Retriever, key_name
+from assistant.schema import Chunk
+
+SENT_SPLIT = re.compile(r"(?<=[。；;！？!?])|\n")
+DATE_RE = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?|底)|\d{4}年")
+
+
+@dataclass
+class Piece:
+    """A verbatim quote from one chunk."""
+
+    chunk: Chunk
+    quote: str
+
+
+@dataclass
+class Draft:
+    """An answer before it becomes an Answer: text, the pieces it quotes, and notes."""
+
+    text: str
+    pieces: list[Piece] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENT_SPLIT.split(text) if s and s.strip()]
+
+
+def _bigrams(text: str) -> set[str]:
+    t = re.sub(r"[\s\W_]+", "", text)
+    return {t[i : i + 2] for i in range(len(t) - 1)}
+
+
+def overlap(question: str, text: str) -> float:
+    """Share of the question's character bigrams found in ``text`` (robust to jieba's cuts)."""
+    qb = _bigrams(question)
+    return len(qb & _bigrams(text)) / len(qb) if qb else 0.0
+
+
+def _trim(s: str) -> str:
+    return s.rstrip("；;。，, ")
+
+
+class ExtractiveAnswerer:
+    """Composes answers from retrieved chunks without a language model."""
+
+    def __init__(self, retriever: Retriever):
+        self.r = retriever
+
+    # -- entry -----------------------------------------------------------------------------
+    def compose(self, q: Query, hits: list[Hit]) -> Draft:
+        routed = self.r.route(q)
+        if len(routed) > 1 and not q.doc_numbers:
+            return self._ambiguous_number(routed)
+        best = self._pick(q, hits)
+        c = best.chunk
+        if c.kind == "preamble" or q.wants("docmeta") or (routed and self._asks_about_document(q)):
+            return self._about_document(q, c.doc_id)
+        if c.kind == "table_row" and self._asks_for_table(q, hits):
+            return self._whole_table(c)
+        if c.kind == "table_row" and "服务标准" in c.fields:
+            return self._benefit_rows(q, c, hits)
+        if c.kind == "table_row":
+            return self._duty_row(q, c)
+        if c.kind == "list_entry":
+            return self._list_entries(q, [h.chunk for h in hits[:5] if h.chunk.kind == "list_entry"])
+        if self._is_list_question(q, c):
+            return self._whole_list(q, c)
+        return self._clause(q, best, hits)
+
+    def _pick(self, q: Query, hits: list[Hit]) -> Hit:
+        """The hit to answer from: the top one, unless a close runner-up fits the question's age."""
+        best = hits[0]
+        if q.ages:
+            for h in hits[:3]:
+                if any(age_fits(h.chunk.text, a) for a in q.ages) and h.score >= 0.8 * best.score:
+                    return h
+        return best
+
+    @staticmethod
+    def _asks_about_document(q: Query) -> bool:
+        return any(w in q.text for w in ("关于什么", "是什么文件", "什么文件", "标题", "名称", "讲什么", "讲的什么", "哪个文件", "内容是什么"))
+
+    # -- documents -------------------------------------------------------------------------
+    def _signature(self, doc_id: str) -> Chunk | None:
+        return next((c for c in self.r.chunks if c.doc_id == doc_id and c.section.endswith("落款")), None)
+
+    def _title_chunk(self, doc_id: str) -> Chunk | None:
+        return next((c for c in self.r.chunks if c.doc_id == doc_id and c.kind == "preamble"), None)
+
+    def _about_document(self, q: Query, doc_id: str) -> Draft:
+        head = self._title_chunk(doc_id)
+        doc = self.r.docs[doc_id]
+        pieces = [Piece(head, doc.title)] if head else []
+        text = f"{doc.display_name}是《{doc.title}》"
+        sig = self._signature(doc_id)
+        if sig is not None:
+            lines = sig.text.split("\n")
+            text += f"，落款为{lines[0]}，{lines[-1]}" if len(lines) > 1 else f"，落款日期{lines[-1]}"
+            pieces.append(Piece(sig, sig.text))
+        text += "。"
+        if doc.status == "repealed":
+            text += "据已收录的目录，该文件已废止或失效。"
+        return Draft(text, pieces)
+
+    def _ambiguous_number(self, doc_ids: list[str]) -> Draft:
+        parts, pieces = [], []
+        for did in doc_ids:
+            doc = self.r.docs[did]
+            parts.append(f"{doc.display_name}《{doc.title}》")
+            head = self._title_chunk(did)
+            if head:
+                pieces.append(Piece(head, doc.title))
+        text = "您说的编号对应公报中的多份文件：" + "；".join(parts) + "。请说明是哪一份（发文字号不同）。"
+        return Draft(text, pieces, notes=["ambiguous document number: several documents match"])
+
+    # -- tables ----------------------------------------------------------------------------
+    def _asks_for_table(self, q: Query, hits: list[Hit]) -> bool:
+        """"清单涉及哪些条款/项目": a list over the table itself, not one of its rows."""
+        if not q.wants("list") or not any(w in q.text for w in ("条款", "项目", "清单", "哪几项", "几项")):
+            return False
+        return not any(len(key_name(h.chunk)) >= 2 and key_name(h.chunk) in q.text for h in hits[:5])
+
+    def _whole_table(self, c: Chunk) -> Draft:
+        rows = [x for x in self.r.chunks if x.doc_id == c.doc_id and x.kind == "table_row" and x.parent == c.parent]
+        labels = [x.section.rsplit(" › ", 1)[-1] for x in rows]
+        table = c.parent.rsplit(" › ", 1)[-1]
+        text = f"“{table}”共列出以下各项：\n" + "\n".join(labels)
+        pieces = []
+        for x in rows:
+            key = x.fields.get("服务项目") or next(iter(x.fields.values()), "")
+            for col in ("法律条款",):
+                if col in x.fields:
+                    key = sentences(x.fields[col])[0][:20] if sentences(x.fields[col]) else key
+            pieces.append(Piece(x, key))
+        return Draft(text, pieces)
+
+    def _benefit_rows(self, q: Query, c: Chunk, hits: list[Hit]) -> Draft:
+        """The best row, plus other rows the question names by their item (我爸88、我妈66…公交、高龄津贴)."""
+        draft = self._benefit_row(q, c)
+        for h in hits[1:5]:
+            x = h.chunk
+            name = key_name(x)
+            if x.kind == "table_row" and "服务标准" in x.fields and x.chunk_id != c.chunk_id and len(name) >= 2 and name in q.text:
+                more = self._benefit_row(q, x)
+                draft.text += "\n" + more.text
+                draft.pieces.extend(more.pieces)
+        return draft
+
+    def _benefit_row(self, q: Query, c: Chunk) -> Draft:
+        f = c.fields
+        item = re.sub(r"^\d+\s*", "", f.get("服务项目", "")).strip()
+        standard = f.get("服务标准", "")
+        dept = f.get("牵头落实部门", "")
+        segments = [s for s in re.split(r"[；;]", standard) if s.strip()]
+        pieces: list[Piece] = []
+        fitting = [s for s in segments if any(age_fits(s, a) for a in q.ages)] if q.ages else []
+        has_ranges = any(age_ranges(s) for s in segments)
+        if q.wants("who") and not q.wants("amount"):
+            first = f"{item}由{dept}牵头落实。"
+            pieces.append(Piece(c, dept))
+        elif fitting:
+            first = f"{item}：{'；'.join(_trim(s) for s in fitting)}。"
+            pieces.extend(Piece(c, _trim(s)) for s in fitting)
+        else:
+            first = f"{item}：{_trim(standard)}。"
+            pieces.append(Piece(c, _trim(standard)))
+            if q.ages and has_ranges:
+                first += "（公报列出的年龄档中没有包含您说的年龄。）"
+        details = []
+        content = f.get("服务内容", "")
+        if content and content not in first:
+            details.append(f"服务内容：{_trim(content)}")
+            pieces.append(Piece(c, _trim(content)))
+        target = f.get("对象", "")
+        if target:
+            details.append(f"对象：{target}")
+            pieces.append(Piece(c, target))
+        if fitting and len(fitting) < len(segments):
+            details.append(f"完整标准：{_trim(standard)}")
+        if dept and dept not in first:
+            details.append(f"牵头落实部门：{dept}")
+            pieces.append(Piece(c, dept))
+        text = first + ("\n" + "。\n".join(details) + "。" if details else "")
+        return Draft(text, pieces)
+
+    def _duty_row(self, q: Query, c: Chunk) -> Draft:
+        """A row of a responsibilities table: lead with the cell part that answers (who / how much)."""
+        cols = list(c.fields)
+        duty_col = next((k for k in cols if "部门" in k or "职责" in k), cols[-1])
+        law_col = next((k for k in cols if "条款" in k), None)
+        duty = c.fields.get(duty_col, "")
+        clauses = [s for s in re.split(r"[；;\n]", duty) if s.strip()]
+
+        def score(s: str, col: str) -> float:
+            v = overlap(q.text, s)
+            if q.wants("money") and re.search(r"\d+元|[一二三四五六七八九十百千万]+元", s):
+                v += 0.5
+            if q.wants("who") and col == duty_col:
+                v += 0.5
+            return v
+
+        candidates = [(s, duty_col) for s in clauses]
+        if law_col:
+            candidates += [(s, law_col) for s in sentences(c.fields[law_col])]
+        lead, lead_col = max(candidates, key=lambda t: score(*t)) if candidates else (duty, duty_col)
+        pieces = [Piece(c, _trim(lead))]
+        text = f"{_trim(lead)}。"
+        if lead_col != duty_col:
+            text += f"\n处罚/负责部门：{_trim(duty)}。"
+            pieces.append(Piece(c, _trim(duty)))
+        elif law_col:
+            article = c.fields[law_col]
+            first = sentences(article)[0] if sentences(article) else article
+            text += f"\n对应条款：{_trim(first)}。"
+            pieces.append(Piece(c, _trim(first)))
+            if len(clauses) > 1:
+                text += f"\n该条款的完整分工：{_trim(duty)}。"
+        return Draft(text, pieces)
+
+    def _list_entries(self, q: Query, entries: list[Chunk]) -> Draft:
+        """The entry asked about, and others that fit the question as well (两个城中村改造的文件)."""
+        best = entries[0]
+        named = [e for e in entries if e.fields.get("文号") in q.doc_numbers]
+        if named:
+            chosen = named
+        else:
+            top = overlap(q.text, best.fields.get("标题", ""))
+            chosen = [e for e in entries if overlap(q.text, e.fields.get("标题", "")) >= max(0.8 * top, 0.01)] or [best]
+        draft = Draft("", [])
+        for e in chosen[:5]:
+            one = self._list_entry(e)
+            draft.text += ("\n" if draft.text else "") + one.text
+            draft.pieces.extend(one.pieces)
+        return draft
+
+    def _list_entry(self, c: Chunk) -> Draft:
+        f = c.fields
+        status = {"valid": "继续有效", "repealed": "已废止或失效"}.get(c.status, "状态未注明")
+        annex = c.section.split(" › ")[1] if " › " in c.section else ""
+        listing = c.section.split(" › ")[0]
+        title, number = f.get("标题", ""), f.get("文号", "")
+        text = f"{number}《{title}》{status}：它列在{listing}的“{annex}”中（第{f.get('序号', '')}项）。"
+        pieces = [Piece(c, p) for p in c.text.split("\n") if p.strip()]
+        annex_title = annex.split(" ", 2)[-1] if annex else ""
+        if annex_title:
+            pieces.append(Piece(c, annex_title))
+        return Draft(text, pieces)
+
+    # -- clauses ---------------------------------------------------------------------------
+    def _is_list_question(self, q: Query, c: Chunk) -> bool:
+        if not q.wants("list"):
+            return False
+        return bool(self.r.children(c)) or self._list_parent(c) is not None
+
+    def _list_parent(self, c: Chunk) -> Chunk | None:
+        parent = self.r.parent_of(c)
+        if parent is not None and parent.chunk_id != c.chunk_id and self.r.children(parent):
+            return parent
+        return None
+
+    def _whole_list(self, q: Query, c: Chunk) -> Draft:
+        head = c if self.r.children(c) else self._list_parent(c)
+        assert head is not None
+        depth = head.section.count(" › ") + 1
+        items = [x for x in self.r.children(head) if x.section.count(" › ") == depth]
+        intro = sentences(head.text)
+        lead = next((s for s in intro if len(s) > 8), head.text)
+        lines = [lead] + [x.text for x in items]
+        pieces = [Piece(head, lead)] + [Piece(x, x.text) for x in items]
+        return Draft("\n".join(lines), pieces)
+
+    def _clause(self, q: Query, best: Hit, hits: list[Hit]) -> Draft:
+        c = best.chunk
+        roster = self._roster(q, c)
+        if roster is not None:
+            return roster
+        sents = sentences(c.text)
+        if c.kind == "clause" and len(sents) > 1 and len(sents[0]) <= 24:
+            sents = sents[1:]  # "8. 建立长期照护保障制度。" is the heading, not an answer
+        if not sents:
+            return Draft(c.text, [Piece(c, c.text)])
+
+        def score(s: str) -> float:
+            v = overlap(q.text, s)
+            if q.wants("when") and DATE_RE.search(s):
+                v += 0.3
+            if q.wants("money") and re.search(r"\d+(?:\.\d+)?万?元", s):
+                v += 0.3
+            if q.ages and any(age_fits(s, a) for a in q.ages):
+                v += 0.3
+            if len(s) <= 10:
+                v -= 0.5  # a fragment says nothing by itself
+            return v
+
+        ranked = sorted(range(len(sents)), key=lambda i: -score(sents[i]))
+        chosen = sorted(ranked[:2]) if len(sents) > 2 else list(range(len(sents)))
+        if len(sents) > 2 and score(sents[ranked[1]]) < 0.5 * score(sents[ranked[0]]):
+            chosen = [ranked[0]]
+        lead = sents[ranked[0]]
+        rest = [sents[i] for i in chosen if i != ranked[0]]
+        text = _trim(lead) + "。"
+        if rest:
+            text += "\n" + "".join(rest)
+        pieces = [Piece(c, _trim(lead))] + [Piece(c, _trim(s)) for s in rest]
+        return Draft(text, pieces)
+
+    ROLE = re.compile(r"^([\u4e00-\u9fff ]{1,8})[:：]")
+
+    def _roster(self, q: Query, c: Chunk) -> Draft | None:
+        """A member list (组长:… / 副组长:… / 成员:…): the lines under the role the question names."""
+        lines = [ln.strip() for ln in c.text.split("\n") if ln.strip()]
+        roles = [(i, re.sub(r"\s+", "", m.group(1))) for i, ln in enumerate(lines) if (m := self.ROLE.match(ln))]
+        if len(roles) < 2:
+            return None
+        asked = [(i, r) for i, r in roles if r in q.text.replace(" ", "")]
+        if not asked:
+            return None
+        i, role = max(asked, key=lambda t: len(t[1]))  # 副组长 before 组长
+        nxt = next((j for j, _ in roles if j > i), len(lines))
+        chosen = lines[i:nxt]
+        text = f"{role}：" + "；".join(self.ROLE.sub("", ln, count=1).strip() if k == 0 else ln for k, ln in enumerate(chosen)) + "。"
+        return Draft(text, [Piece(c, ln) for ln in chosen])

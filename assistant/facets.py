@@ -1,0 +1,117 @@
+"""Does the evidence hold the *kind* of answer the question asks for?
+
+Retrieval finds the right topic for a near-miss question (高龄津贴怎么申请？ lands on the
+高龄津贴 row), so relevance alone cannot tell that the gazette is silent on what is asked.
+Each facet below pairs a way of asking with what an answer would have to contain; when the
+question asks it and the evidence lacks it, the assistant says so instead of answering
+something else. Requests to fabricate or to evade a rule are declined the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.query import Query
+from assistant.textnorm import find_doc_numbers
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    asked: re.Pattern[str]
+    evidence: re.Pattern[str]
+    message: str
+
+
+FACETS = [
+    Facet(
+        "procedure",
+        re.compile(r"怎么申请|如何申请|怎样申请|怎么办理|如何办理|去哪办|哪里办|怎么报名|如何报名|要带什么|什么材料|流程|手续|补发|apply|application"),
+        re.compile(r"申请|办理|材料|流程|手续|提交|受理|窗口|补发"),
+        "公报只写了标准和负责部门，没有写办理流程、材料或补发办法。",
+    ),
+    Facet(
+        "contact",
+        re.compile(r"电话|热线|网址|邮箱|地址在|联系方式|phone|website"),
+        re.compile(r"\d{3,4}[-)）]?\d{7,8}|http|www\.|电话|热线"),
+        "公报没有写联系电话或网址。",
+    ),
+    Facet(
+        "clock_time",
+        re.compile(r"几点|几时几分|什么时段|夜间.{0,4}指|what time"),
+        re.compile(r"\d{1,2}\s*(?:点|时|:\d{2})"),
+        "公报没有写具体钟点。",
+    ),
+    Facet(
+        "day_of_month",
+        re.compile(r"几号(?:发|到|打|领)|哪天(?:发|到|打)钱|每月.{0,3}几号"),
+        re.compile(r"\d{1,2}\s*[日号]"),
+        "公报没有写发放日期。",
+    ),
+    Facet(
+        "count",
+        re.compile(r"一共有多少|总共有多少|有多少(?:座|家|个|所|处)|共有几(?:座|家|个|所|处)"),
+        re.compile(r"\d+\s*(?:座|家|个|所|处)"),
+        "公报没有给出这个数量。",
+    ),
+    Facet(
+        "wage_fee_budget",
+        re.compile(r"工资|薪水|收入多少|学费|房租|住一个月.{0,4}钱|经费|预算|产品|生产什么|代替|替代|取代"),
+        re.compile(r"工资|薪|学费|房租|收费|经费|预算|资金|产品|代替|替代|取代"),
+        "公报相关内容里没有写这一项。",
+    ),
+]
+
+CONFIRMATION = re.compile(r"对吧|对吗|对不对|是不是|没错吧|吧[？?]?$|right\?|isn't it|correct\?", re.IGNORECASE)
+FABRICATE = re.compile(r"编一个|编个|编造|捏造|伪造|虚构|随便编|帮我编|make up|invent|fabricate", re.IGNORECASE)
+EVADE = re.compile(r"绕过|规避|逃避监管|躲过|偷偷开采|偷偷生产|怎样逃|bypass|evade", re.IGNORECASE)
+HOME_PLACES = {"长治", "长治市"}
+
+
+def places(text: str) -> list[str]:
+    """Place names in ``text`` (jieba's part-of-speech tag ns), e.g. 太原市, 潞州区, 北京."""
+    import jieba.posseg
+
+    out = []
+    for word, flag in jieba.posseg.lcut(text):
+        if not flag.startswith("ns") or word in HOME_PLACES or len(word) < 2:
+            continue
+        if word[-1] in "省市区县" and len(word) < 3:
+            continue  # "里市" in 成员里市统计局: a cut across words, not a place
+        out.append(word)
+    return out
+
+
+def is_confirmation(q: Query) -> bool:
+    """A yes/no check of a claim ("…是生态环境局罚的吧？"): its claims are corrected, not looked up."""
+    return bool(CONFIRMATION.search(q.text))
+
+
+def unsupported_request(q: Query) -> str | None:
+    """A request the assistant must decline whatever the evidence: fabricate a 文号/date, evade a rule."""
+    if FABRICATE.search(q.text):
+        return "我只能引用公报原文，不能编造文号、金额或日期。"
+    if EVADE.search(q.text):
+        return "我不能提供规避监管的办法。公报中的相关规定可以问我，例如停产期间的电子封条管理。"
+    return None
+
+
+def missing_facet(q: Query, evidence: str, indexed_numbers: set[str], listed_numbers: set[str]) -> str | None:
+    """Why the evidence cannot answer what is asked, or None."""
+    text = q.text
+    for f in FACETS:
+        if f.asked.search(text) and not f.evidence.search(evidence):
+            return f.message
+    if is_confirmation(q):
+        return None
+    for number in find_doc_numbers(text):
+        if number not in indexed_numbers and number not in listed_numbers:
+            return f"这期公报没有收录{number}的正文。"
+    for year in re.findall(r"(20\d{2})\s*年", text):
+        if year not in evidence:
+            return f"公报相关内容里没有{year}年的规定。"
+    for place in places(text):
+        if place not in evidence:
+            return f"公报相关内容没有提到{place}。"
+    return None

@@ -1,0 +1,324 @@
+"""Presentation helpers for the chat UI that need no Streamlit: citation text, highlighting, outlines.
+
+Everything that turns document words into HTML escapes them first; ``<mark>`` and the few
+layout tags are the only markup added, and only around escaped text.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from assistant.schema import SECTION_SEP, Chunk, Citation
+
+STATUS_ZH = {"valid": "有效", "repealed": "已废止或失效", "unknown": "未注明"}
+
+# Example questions for the two audiences (UI content, not answers: the Assistant answers them).
+EXAMPLES: dict[str, list[str]] = {
+    "家属": [
+        "我爸今年91了，高龄津贴一个月有多少？",
+        "70岁老人坐公交免费吗？",
+        "生活不能自理的老人护理补贴有多少？",
+        "经济困难的老年人养老服务补贴每月多少钱？",
+    ],
+    "工作人员": [
+        "哪些情况的非煤矿山要关闭取缔？",
+        "非煤矿山引导退出的标准是什么？",
+        "建筑施工噪声超标由哪个部门处罚？",
+        "长政发〔2011〕51号还有效吗？",
+    ],
+}
+
+AMOUNT_WORDS = ("多少", "几", "钱", "元", "标准", "金额")
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+_TAGS = re.compile(r"</?p>|<br\s*/?>", re.IGNORECASE)
+_BRACKETS = str.maketrans({"[": "〔", "]": "〕", "［": "〔", "］": "〕", "【": "〔", "】": "〕"})
+_DEPT = re.compile(r"(?:牵头落实部门|职责部门|责任单位|牵头单位)[:：]\s*([^。；;\n]+)")
+_CITY_DEPT = re.compile(r"市[\u4e00-\u9fff]{1,10}?(?:局|委|办|厅|院|会|联)")
+
+
+def status_label(status: str | None) -> str:
+    """Legal validity in the words a reader expects (有效 / 已废止或失效 / 未注明)."""
+    return STATUS_ZH.get(status or "unknown", STATUS_ZH["unknown"])
+
+
+def crumbs(section: str) -> str:
+    """The section path without its leading 文号 (the card shows the 文号 separately)."""
+    parts = section.split(SECTION_SEP)
+    return SECTION_SEP.join(parts[1:]) if len(parts) > 1 else section
+
+
+# --------------------------------------------------------------------------------------
+# highlighting
+# --------------------------------------------------------------------------------------
+
+
+def _folded_index(text: str) -> tuple[str, list[int]]:
+    """``text`` folded like :func:`assistant.textnorm.fold`, with each folded char's source offset."""
+    skip = set()
+    for m in _TAGS.finditer(text):
+        skip.update(range(m.start(), m.end()))
+    chars: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if i in skip or ch.isspace():
+            continue
+        for out in unicodedata.normalize("NFKC", ch).translate(_BRACKETS):
+            if not out.isspace():
+                chars.append(out)
+                where.append(i)
+    return "".join(chars), where
+
+
+def quote_spans(text: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
+    """Merged (start, end) offsets in ``text`` where any quote occurs (folded comparison)."""
+    folded, where = _folded_index(text)
+    spans: list[tuple[int, int]] = []
+    for quote in quotes:
+        q, _ = _folded_index(quote)
+        if not q:
+            continue
+        start = folded.find(q)
+        while start != -1:
+            spans.append((where[start], where[start + len(q) - 1] + 1))
+            start = folded.find(q, start + len(q))
+    spans.sort()
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def highlight(text: str, quotes: Iterable[str]) -> str:
+    """HTML: ``text`` escaped, each quote wrapped in ``<mark>``; newlines become ``<br>``."""
+    out: list[str] = []
+    pos = 0
+    for s, e in quote_spans(text, quotes):
+        out.append(html.escape(text[pos:s]))
+        out.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    out.append(html.escape(text[pos:]))
+    return "".join(out).replace("\n", "<br>")
+
+
+def found_in(text: str, quote: str) -> bool:
+    return bool(quote_spans(text, [quote]))
+
+
+def clause_html(chunk: Chunk, quotes: Sequence[str]) -> str:
+    """The cited clause as HTML with the quotes marked; a table row as 列：值 lines."""
+    if chunk.kind in ("table_row", "list_entry") and chunk.fields:
+        lines = [
+            f"<b>{html.escape(k)}</b>：{highlight(v, quotes)}" for k, v in chunk.fields.items() if v and v.strip()
+        ]
+        body = "<br>".join(lines)
+        if any(found_in(v, q) for q in quotes for v in chunk.fields.values()):
+            return body
+        return highlight(chunk.text, quotes) if any(found_in(chunk.text, q) for q in quotes) else body
+    return highlight(chunk.text, quotes)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^\"'&])")
+
+
+def md_escape(text: str) -> str:
+    """Text safe to pass to Markdown (st.info etc.): ASCII punctuation escaped, line breaks kept."""
+    return "  \n".join(_MD_SPECIAL.sub(r"\\\1", line) for line in text.split("\n"))
+
+
+def text_html(text: str) -> str:
+    """Plain text (an answer, a user question) as escaped HTML with line breaks kept."""
+    return html.escape(text).replace("\n", "<br>")
+
+
+# --------------------------------------------------------------------------------------
+# citations
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class SourceCard:
+    """One cited chunk with every quote the answer took from it (one card per chunk)."""
+
+    citation: Citation
+    quotes: list[str] = field(default_factory=list)
+
+
+def group_citations(citations: Sequence[Citation]) -> list[SourceCard]:
+    """Citations grouped by chunk, in the order the answer first cites them."""
+    cards: dict[str, SourceCard] = {}
+    for c in citations:
+        card = cards.setdefault(c.chunk_id, SourceCard(c))
+        if c.quote not in card.quotes:
+            card.quotes.append(c.quote)
+    return list(cards.values())
+
+
+def counter_citation(citation: Citation, quotes: Sequence[str] | None = None) -> str:
+    """Plain text a family can copy or print and show at a service counter."""
+    quotes = list(quotes or [citation.quote])
+    where = citation.issue or "长治市人民政府公报"
+    if citation.page:
+        where += f"（本文件自第{citation.page}页起）"
+    doc = f"{citation.doc_number}《{citation.doc_title}》" if citation.doc_number else f"《{citation.doc_title}》"
+    lines = [
+        f"出处：{where}",
+        f"文件：{doc}",
+        f"条目：{crumbs(citation.section)}",
+        *(f"原文：“{q}”" for q in quotes),
+        f"效力（据公报）：{status_label(citation.status)}",
+    ]
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------
+# amounts
+# --------------------------------------------------------------------------------------
+
+
+def mentions_amount(answer_text: str) -> bool:
+    return "不低于" in answer_text or "元" in answer_text
+
+
+def lead_department(answer_text: str, cited_fields: Iterable[dict[str, str]] = ()) -> str | None:
+    """The department to ask: the cited row's 牵头落实部门/职责部门, else one named in the answer."""
+    for fields in cited_fields:
+        for key in ("牵头落实部门", "职责部门", "责任单位"):
+            value = (fields or {}).get(key, "").strip()
+            if value and len(value) <= 20:
+                return value
+    m = _DEPT.search(answer_text)
+    if m and len(m.group(1).strip()) <= 20:
+        return m.group(1).strip()
+    m = _CITY_DEPT.search(answer_text)
+    return m.group(0) if m else None
+
+
+def amount_note(answer_text: str, department: str | None) -> str | None:
+    """The floor caveat for answers with amounts (None when the answer has none)."""
+    if not mentions_amount(answer_text):
+        return None
+    ask = department or "文件中写明的牵头部门"
+    return f"公报定的是全市最低标准，各县（区）可以制定更高的标准。具体金额和办理方式请咨询{ask}或当地县（区）相关部门。"
+
+
+# --------------------------------------------------------------------------------------
+# vague questions
+# --------------------------------------------------------------------------------------
+
+
+def benefit_items(chunks: Iterable[Chunk]) -> list[str]:
+    """Names of table rows whose 服务标准 states an amount in 元 (from the index, in order)."""
+    items: list[str] = []
+    for c in chunks:
+        if c.kind != "table_row" or "元" not in c.fields.get("服务标准", ""):
+            continue
+        name = c.section.split(SECTION_SEP)[-1].strip()
+        if name and name not in items:
+            items.append(name)
+    return items
+
+
+def is_vague(question: str, items: Sequence[str]) -> bool:
+    """A very short amount question that names no item ("补贴多少？"), so it could mean several."""
+    core = _PUNCT.sub("", question)
+    if not core or len(core) > 6 or not any(w in core for w in AMOUNT_WORDS):
+        return False
+    return not any(item in core or core.rstrip("多少钱几标准金额") == item for item in items)
+
+
+def candidate_questions(items: Sequence[str], limit: int = 6) -> list[str]:
+    """Questions to choose from, one per benefit item."""
+    return [f"{item}的标准是多少？" for item in items[:limit]]
+
+
+# --------------------------------------------------------------------------------------
+# document outline (Documents page)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """One piece of a document outline: a heading, a paragraph, or a table of rows."""
+
+    kind: str  # "heading" | "text" | "table"
+    text: str = ""
+    level: int = 0
+    rows: list[dict[str, str]] = field(default_factory=list)
+
+
+def outline(chunks: Iterable[Chunk]) -> list[Block]:
+    """A document's chunks (in print order) as headings, paragraphs and tables.
+
+    A heading is emitted when the section path changes; consecutive table rows (or list
+    entries) under one parent become one table built from their fields.
+    """
+    blocks: list[Block] = []
+    shown: set[str] = set()
+    for c in sorted(chunks, key=lambda c: c.start):
+        is_row = c.kind in ("table_row", "list_entry") and c.fields
+        heading_path = c.parent if is_row else c.section
+        parts = heading_path.split(SECTION_SEP)
+        for depth in range(2, len(parts) + 1):
+            path = SECTION_SEP.join(parts[:depth])
+            if path not in shown:
+                shown.add(path)
+                blocks.append(Block("heading", parts[depth - 1], level=depth - 1))
+        if is_row:
+            last = blocks[-1] if blocks else None
+            if last is not None and last.kind == "table" and last.text == c.parent:
+                last.rows.append(dict(c.fields))
+            else:
+                blocks.append(Block("table", c.parent, rows=[dict(c.fields)]))
+        else:
+            blocks.append(Block("text", c.text))
+    return blocks
+
+
+def list_entries(chunks: Iterable[Chunk]) -> list[dict[str, str]]:
+    """Rows of the valid/repealed lists (list_entry chunks), with the list they come from."""
+    rows = []
+    for c in chunks:
+        if c.kind != "list_entry":
+            continue
+        f = c.fields
+        rows.append(
+            {
+                "序号": f.get("序号", ""),
+                "标题": f.get("标题", ""),
+                "文号": f.get("文号", ""),
+                "状态": f.get("状态", ""),
+                "目录": c.parent.split(SECTION_SEP)[-1],
+                "来源": c.doc_number or c.doc_title,
+            }
+        )
+    return rows
+
+
+def filter_rows(rows: Iterable[dict[str, str]], needle: str) -> list[dict[str, str]]:
+    """Rows any of whose cells contain ``needle`` (brackets and width folded); all rows when empty."""
+    n, _ = _folded_index(needle)
+    if not n:
+        return list(rows)
+    return [r for r in rows if any(n in _folded_index(str(v))[0] for v in r.values())]
+
+
+# --------------------------------------------------------------------------------------
+# misc
+# --------------------------------------------------------------------------------------
+
+
+def accepts_kwarg(fn: Callable, name: str) -> bool:
+    """Whether ``fn`` takes a keyword argument ``name`` (e.g. the Assistant's doc filter)."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())

@@ -1,0 +1,39 @@
+"""Prompt templates live in prompts/ as files; loaded once and checked for their variables."""
+
+from __future__ import annotations
+
+import string
+from functools import cache
+
+from assistant.settings import REPO_ROOT
+
+PROMPTS_DIR = REPO_ROOT / "prompts"
+REQUIRED = {
+    "answer_system": {"not_found"},
+    "answer_user": {"passages", "question"},
+}
+
+
+class PromptError(RuntimeError):
+    """A prompt file is missing or its variables differ from what the code fills in."""
+
+
+def variables(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+@cache
+def load_prompt(name: str) -> str:
+    path = PROMPTS_DIR / f"{name}.txt"
+    if not path.exists():
+        raise PromptError(f"prompt file {path} is missing")
+    text = path.read_text(encoding="utf-8")
+    want = REQUIRED.get(name, set())
+    have = variables(text)
+    if have != want:
+        raise PromptError(f"prompt {path.name}: variables {sorted(have)} but the code fills {sorted(want)}")
+    return text
+
+
+def render(name: str, **values: str) -> str:
+    return load_prompt(name).format(**values)
