@@ -21,8 +21,12 @@ from assistant.textnorm import fold
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 FOLLOW_UP = re.compile(r"^(那|那么|还有|如果|要是|假如|另外|and |what about)", re.IGNORECASE)
-MONEY_EVIDENCE = re.compile(r"\d+(?:\.\d+)?\s*万?元|[一二三四五六七八九十百千万]+元|免费|半价|免头道|免诉讼费|不收费|优惠|退费")
-TIME_EVIDENCE = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|年底|月底|之日起|每月|每年|每季|每两年|适时|不定期|定期|期间|小时")
+MONEY_EVIDENCE = re.compile(
+    r"\d+(?:\.\d+)?\s*万?元|[一二三四五六七八九十百千万]+元|免费|半价|免头道|免诉讼费|不收费|优惠|退费"
+)
+TIME_EVIDENCE = re.compile(
+    r"\d{4}年|\d{1,2}月|\d{1,2}日|年底|月底|之日起|每月|每年|每季|每两年|适时|不定期|定期|期间|小时"
+)
 
 
 class QuestionError(ValueError):
@@ -51,7 +55,12 @@ class Assistant:
         self.backend = backend  # a ChatBackend in local/openai modes, None in extractive mode
         self.folded_docs = {doc_id: fold(text) for doc_id, text in retriever.store.doc_texts().items()}
         self._indexed_numbers = {d.doc_number for d in retriever.docs.values() if d.doc_number}
-        self._listed_numbers = {c.fields["文号"] for c in retriever.chunks if c.kind == "list_entry" and c.fields.get("文号")}
+        self._title_words = _common_title_words(
+            [d.title for d in retriever.docs.values() if d.kind == "gazette"]
+        )
+        self._listed_numbers = {
+            c.fields["文号"] for c in retriever.chunks if c.kind == "list_entry" and c.fields.get("文号")
+        }
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Assistant:
@@ -71,7 +80,9 @@ class Assistant:
     def documents(self) -> list[DocInfo]:
         return list(self.retriever.docs.values())
 
-    def ask(self, question: str, history: list[dict] | None = None, doc_ids: list[str] | None = None) -> Answer:
+    def ask(
+        self, question: str, history: list[dict] | None = None, doc_ids: list[str] | None = None
+    ) -> Answer:
         final = None
         for event in self.stream(question, history, doc_ids=doc_ids, _emit_text=False):
             final = event
@@ -79,7 +90,11 @@ class Assistant:
         return final
 
     def stream(
-        self, question: str, history: list[dict] | None = None, doc_ids: list[str] | None = None, _emit_text: bool = True
+        self,
+        question: str,
+        history: list[dict] | None = None,
+        doc_ids: list[str] | None = None,
+        _emit_text: bool = True,
     ) -> Iterator[str | Answer]:
         """Text deltas, then the final Answer (whose text may differ if a generated draft failed its check).
 
@@ -90,7 +105,14 @@ class Assistant:
         try:
             text = clean_question(question, self.settings.max_question_chars)
         except QuestionError as e:
-            yield self._refusal(str(question)[:200] if isinstance(question, str) else "", str(e), [], timings, t0, note="invalid question")
+            yield self._refusal(
+                str(question)[:200] if isinstance(question, str) else "",
+                str(e),
+                [],
+                timings,
+                t0,
+                note="invalid question",
+            )
             return
         q = self._contextualize(text, history or [])
         t = time.perf_counter()
@@ -135,7 +157,10 @@ class Assistant:
     def _contextualize(self, text: str, history: list[dict]) -> Query:
         """A short follow-up ("那90岁呢？") borrows the topic of the previous question."""
         q = parse_query(text)
-        prev = next((h.get("content", "") for h in reversed(history) if h.get("role") == "user" and h.get("content")), None)
+        prev = next(
+            (h.get("content", "") for h in reversed(history) if h.get("role") == "user" and h.get("content")),
+            None,
+        )
         if prev and (FOLLOW_UP.match(text) or len(text) <= 8):
             merged = parse_query(f"{prev} {text}")
             merged.ages = q.ages or merged.ages
@@ -156,15 +181,16 @@ class Assistant:
         s = self.settings
         if self.retriever.route(q) and (q.doc_numbers or q.partial_numbers):
             return None  # the question names a document we hold
-        if q.english:
-            if top.dense < s.refuse_min_dense_english:
-                return NOT_IN_GAZETTE
-        elif top.coverage < s.refuse_min_coverage and top.dense < s.refuse_min_dense:
-            return NOT_IN_GAZETTE
         request = unsupported_request(q)
         if request:
             return NOT_IN_GAZETTE + request
-        evidence = "\n".join(h.chunk.text for h in hits[:3])
+        if q.english:
+            if top.dense < s.refuse_min_dense_english:
+                return NOT_IN_GAZETTE
+        elif top.coverage < s.refuse_min_coverage and self._topical_similarity(q, top) < s.refuse_min_dense:
+            return NOT_IN_GAZETTE
+        answer_from = self.extractive._pick(q, hits).chunk
+        evidence = answer_from.section + "\n" + answer_from.text
         missing = missing_facet(q, evidence, self._indexed_numbers, self._listed_numbers)
         if missing:
             return NOT_IN_GAZETTE + missing
@@ -174,7 +200,19 @@ class Assistant:
             return NOT_IN_GAZETTE + "公报相关内容里没有写时间。"
         return None
 
-    def _refusal(self, question: str, message: str, hits: list[Hit], timings: dict, t0: float, note: str = "") -> Answer:
+    def _topical_similarity(self, q: Query, top: Hit) -> float:
+        """The cosine without the words every document's title shares (长治市, 人民政府…):
+        "明天长治天气怎么样" is not about the gazette just because it names the city."""
+        stripped = q.text
+        for word in self._title_words:
+            stripped = stripped.replace(word, "")
+        if stripped == q.text:
+            return top.dense
+        return self.retriever.similarity(stripped, top.chunk) if stripped.strip() else 0.0
+
+    def _refusal(
+        self, question: str, message: str, hits: list[Hit], timings: dict, t0: float, note: str = ""
+    ) -> Answer:
         text = message
         if hits and message.startswith(NOT_IN_GAZETTE):
             near = hits[0].chunk
@@ -198,7 +236,11 @@ class Assistant:
         seen: set[tuple[str, str]] = set()
         for p in pieces:
             folded_doc = self.folded_docs.get(p.chunk.doc_id, "")
-            candidates = [p.quote] if fold(p.quote) in folded_doc else [s for s in p.quote.split("\n") if fold(s) in folded_doc]
+            candidates = (
+                [p.quote]
+                if fold(p.quote) in folded_doc
+                else [s for s in p.quote.split("\n") if fold(s) in folded_doc]
+            )
             if not candidates:
                 notes.append(f"dropped a quote not found verbatim in {p.chunk.doc_id}")
                 continue
@@ -246,11 +288,21 @@ class Assistant:
             return _Generated(None, None, f"the language model failed ({e}); answered extractively instead")
         text = "".join(parts).strip()
         if NOT_IN_GAZETTE[:8] in text:
-            return _Generated(None, None, "the language model said the gazette does not answer, but retrieval found evidence; answered extractively instead")
+            return _Generated(
+                None,
+                None,
+                "the language model said the gazette does not answer, but retrieval found evidence; answered extractively instead",
+            )
         evidence = [h.chunk.text for h in passages]
         found = problems(text, q, evidence, [h.chunk.doc_number for h in passages])
         if found:
-            return _Generated(None, None, "generated answer failed verification (" + "; ".join(found) + "); replaced by the extractive answer")
+            return _Generated(
+                None,
+                None,
+                "generated answer failed verification ("
+                + "; ".join(found)
+                + "); replaced by the extractive answer",
+            )
         valid, _ = cited_indexes(text, len(passages))
         pieces = []
         plain = re.sub(r"\[\d+\]", "", text)
@@ -264,6 +316,18 @@ class Assistant:
 class _Generated:
     def __init__(self, text: str | None, draft: Draft | None, note: str):
         self.text, self.draft, self.note = text, draft, note
+
+
+def _common_title_words(titles: list[str]) -> list[str]:
+    """Words in at least half of the document titles (the issuer and city), longest first."""
+    from collections import Counter
+
+    from assistant.keywords import tokenize
+
+    if not titles:
+        return []
+    counts = Counter(w for t in titles for w in set(tokenize(t)) if len(w) >= 2)
+    return sorted((w for w, n in counts.items() if n >= len(titles) / 2), key=len, reverse=True)
 
 
 def _ms(t: float) -> float:

@@ -49,7 +49,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     bar.close()
     secs = time.perf_counter() - t0
     for s in stats:
-        print(f"{s.source}: {s.documents} documents, chunks added {s.added} / unchanged {s.unchanged} / removed {s.removed}")
+        print(
+            f"{s.source}: {s.documents} documents, chunks added {s.added} / unchanged {s.unchanged} / removed {s.removed}"
+        )
     total = sum(s.added for s in stats)
     print(f"done in {secs:.1f} s ({total} texts embedded) -> {settings.index_dir}")
     return 0
@@ -63,14 +65,24 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
         return _err(f"no index in {settings.index_dir}; build it with `gazette-assistant ingest`")
     docs = store.documents()
     rows = [
-        {"id": d.id, "doc_number": d.doc_number, "title": d.title, "date": d.date, "source": d.source, "status": d.status, "chunks": d.chunks}
+        {
+            "id": d.id,
+            "doc_number": d.doc_number,
+            "title": d.title,
+            "date": d.date,
+            "source": d.source,
+            "status": d.status,
+            "chunks": d.chunks,
+        }
         for d in docs
     ]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         for r in rows:
-            print(f"{r['doc_number'] or '-':<20} {r['date'] or '-':<10} {r['status']:<8} {r['chunks']:>4}  {r['title']}")
+            print(
+                f"{r['doc_number'] or '-':<20} {r['date'] or '-':<10} {r['status']:<8} {r['chunks']:>4}  {r['title']}"
+            )
     return 0
 
 
@@ -133,12 +145,19 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gazette-assistant", description="公报问答助手 — answers from the municipal gazette, with citations")
+    p = argparse.ArgumentParser(
+        prog="gazette-assistant",
+        description="公报问答助手 — answers from the municipal gazette, with citations",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     pi = sub.add_parser("ingest", help="build or update the index (default: the bundled gazette)")
     pi.add_argument("paths", nargs="*", help="gazette .txt or law .md files, or folders of them")
-    pi.add_argument("--rebuild", action="store_true", help="rebuild from scratch (e.g. after changing the embedding model)")
+    pi.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="rebuild from scratch (e.g. after changing the embedding model)",
+    )
     pi.add_argument("--remove", metavar="SOURCE", help="drop one source (its file name as `docs` shows it)")
     pi.add_argument("--if-needed", action="store_true", help="do nothing when the inputs are already indexed")
     pi.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -13,8 +13,9 @@ from assistant.query import Query, age_fits, age_ranges
 from assistant.retrieval import Hit, Retriever, key_name
 from assistant.schema import Chunk
 
+MONEY = re.compile(r"\d+(?:\.\d+)?\s*万?元|[一二三四五六七八九十百千万]+元|免费|半价|免头道|免诉讼费|不收费")
+TIME = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|年底|月底|之日起|每月|每年|每季|每两年|适时|不定期|定期|小时")
 SENT_SPLIT = re.compile(r"(?<=[。；;！？!?])|\n")
-DATE_RE = re.compile(r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?|底)|\d{4}年")
 
 
 @dataclass
@@ -81,17 +82,44 @@ class ExtractiveAnswerer:
         return self._clause(q, best, hits)
 
     def _pick(self, q: Query, hits: list[Hit]) -> Hit:
-        """The hit to answer from: the top one, unless a close runner-up fits the question's age."""
-        best = hits[0]
+        """The hit to answer from: the top one, unless a close runner-up holds what is asked
+        (an amount for a money question, a time for a when-question, the asker's age band)
+        and the top one does not. A 落款 answers only questions about the document."""
+        pool = [h for h in hits if q.wants("docmeta") or not h.chunk.section.endswith("落款")] or hits
+        best = pool[0]
+        close = [h for h in pool[:3] if h.score >= 0.75 * best.score]
+        wanted = []
+        if q.wants("money"):
+            wanted.append(MONEY)
+        if q.wants("strict_when"):
+            wanted.append(TIME)
+        for pat in wanted:
+            if not pat.search(best.chunk.text):
+                for h in close:
+                    if pat.search(h.chunk.text):
+                        return h
         if q.ages:
-            for h in hits[:3]:
-                if any(age_fits(h.chunk.text, a) for a in q.ages) and h.score >= 0.8 * best.score:
+            for h in close:
+                if any(age_fits(h.chunk.text, a) for a in q.ages):
                     return h
         return best
 
     @staticmethod
     def _asks_about_document(q: Query) -> bool:
-        return any(w in q.text for w in ("关于什么", "是什么文件", "什么文件", "标题", "名称", "讲什么", "讲的什么", "哪个文件", "内容是什么"))
+        return any(
+            w in q.text
+            for w in (
+                "关于什么",
+                "是什么文件",
+                "什么文件",
+                "标题",
+                "名称",
+                "讲什么",
+                "讲的什么",
+                "哪个文件",
+                "内容是什么",
+            )
+        )
 
     # -- documents -------------------------------------------------------------------------
     def _signature(self, doc_id: str) -> Chunk | None:
@@ -128,13 +156,17 @@ class ExtractiveAnswerer:
 
     # -- tables ----------------------------------------------------------------------------
     def _asks_for_table(self, q: Query, hits: list[Hit]) -> bool:
-        """"清单涉及哪些条款/项目": a list over the table itself, not one of its rows."""
-        if not q.wants("list") or not any(w in q.text for w in ("条款", "项目", "清单", "哪几项", "几项")):
+        """ "清单涉及哪些条款/项目": a list over the table itself, not one of its rows."""
+        if q.ages or not q.wants("list") or not any(w in q.text for w in ("条款", "项目", "哪几项", "几项")):
             return False
         return not any(len(key_name(h.chunk)) >= 2 and key_name(h.chunk) in q.text for h in hits[:5])
 
     def _whole_table(self, c: Chunk) -> Draft:
-        rows = [x for x in self.r.chunks if x.doc_id == c.doc_id and x.kind == "table_row" and x.parent == c.parent]
+        rows = [
+            x
+            for x in self.r.chunks
+            if x.doc_id == c.doc_id and x.kind == "table_row" and x.parent == c.parent
+        ]
         labels = [x.section.rsplit(" › ", 1)[-1] for x in rows]
         table = c.parent.rsplit(" › ", 1)[-1]
         text = f"“{table}”共列出以下各项：\n" + "\n".join(labels)
@@ -153,7 +185,13 @@ class ExtractiveAnswerer:
         for h in hits[1:5]:
             x = h.chunk
             name = key_name(x)
-            if x.kind == "table_row" and "服务标准" in x.fields and x.chunk_id != c.chunk_id and len(name) >= 2 and name in q.text:
+            if (
+                x.kind == "table_row"
+                and "服务标准" in x.fields
+                and x.chunk_id != c.chunk_id
+                and len(name) >= 2
+                and name in q.text
+            ):
                 more = self._benefit_row(q, x)
                 draft.text += "\n" + more.text
                 draft.pieces.extend(more.pieces)
@@ -238,7 +276,9 @@ class ExtractiveAnswerer:
             chosen = named
         else:
             top = overlap(q.text, best.fields.get("标题", ""))
-            chosen = [e for e in entries if overlap(q.text, e.fields.get("标题", "")) >= max(0.8 * top, 0.01)] or [best]
+            chosen = [
+                e for e in entries if overlap(q.text, e.fields.get("标题", "")) >= max(0.8 * top, 0.01)
+            ] or [best]
         draft = Draft("", [])
         for e in chosen[:5]:
             one = self._list_entry(e)
@@ -287,17 +327,22 @@ class ExtractiveAnswerer:
         roster = self._roster(q, c)
         if roster is not None:
             return roster
-        sents = sentences(c.text)
-        if c.kind == "clause" and len(sents) > 1 and len(sents[0]) <= 24:
-            sents = sents[1:]  # "8. 建立长期照护保障制度。" is the heading, not an answer
-        if not sents:
+        # the whole clause (a long one was cut into pieces), and the items under a heading clause
+        units = self.r.by_section.get(c.section, [c]) + self.r.children(c)
+        candidates: list[tuple[Chunk, str]] = []
+        for u in units:
+            sents = sentences(u.text)
+            if u.kind == "clause" and len(sents) > 1 and len(sents[0]) <= 24 and u.text.startswith(sents[0]):
+                sents = sents[1:]  # "8. 建立长期照护保障制度。" is the heading, not an answer
+            candidates.extend((u, s) for s in sents)
+        if not candidates:
             return Draft(c.text, [Piece(c, c.text)])
 
         def score(s: str) -> float:
             v = overlap(q.text, s)
-            if q.wants("when") and DATE_RE.search(s):
+            if q.wants("when") and TIME.search(s):
                 v += 0.3
-            if q.wants("money") and re.search(r"\d+(?:\.\d+)?万?元", s):
+            if q.wants("money") and MONEY.search(s):
                 v += 0.3
             if q.ages and any(age_fits(s, a) for a in q.ages):
                 v += 0.3
@@ -305,16 +350,17 @@ class ExtractiveAnswerer:
                 v -= 0.5  # a fragment says nothing by itself
             return v
 
-        ranked = sorted(range(len(sents)), key=lambda i: -score(sents[i]))
-        chosen = sorted(ranked[:2]) if len(sents) > 2 else list(range(len(sents)))
-        if len(sents) > 2 and score(sents[ranked[1]]) < 0.5 * score(sents[ranked[0]]):
-            chosen = [ranked[0]]
-        lead = sents[ranked[0]]
-        rest = [sents[i] for i in chosen if i != ranked[0]]
+        order = sorted(range(len(candidates)), key=lambda i: -score(candidates[i][1]))
+        top = order[0]
+        chosen = [top]
+        if len(order) > 1 and score(candidates[order[1]][1]) >= 0.5 * score(candidates[top][1]):
+            chosen.append(order[1])
+        lead_chunk, lead = candidates[top]
+        rest = [candidates[i] for i in sorted(chosen) if i != top]
         text = _trim(lead) + "。"
         if rest:
-            text += "\n" + "".join(rest)
-        pieces = [Piece(c, _trim(lead))] + [Piece(c, _trim(s)) for s in rest]
+            text += "\n" + "".join(s for _, s in rest)
+        pieces = [Piece(lead_chunk, _trim(lead))] + [Piece(u, _trim(s)) for u, s in rest]
         return Draft(text, pieces)
 
     ROLE = re.compile(r"^([\u4e00-\u9fff ]{1,8})[:：]")
@@ -322,7 +368,9 @@ class ExtractiveAnswerer:
     def _roster(self, q: Query, c: Chunk) -> Draft | None:
         """A member list (组长:… / 副组长:… / 成员:…): the lines under the role the question names."""
         lines = [ln.strip() for ln in c.text.split("\n") if ln.strip()]
-        roles = [(i, re.sub(r"\s+", "", m.group(1))) for i, ln in enumerate(lines) if (m := self.ROLE.match(ln))]
+        roles = [
+            (i, re.sub(r"\s+", "", m.group(1))) for i, ln in enumerate(lines) if (m := self.ROLE.match(ln))
+        ]
         if len(roles) < 2:
             return None
         asked = [(i, r) for i, r in roles if r in q.text.replace(" ", "")]
@@ -331,5 +379,11 @@ class ExtractiveAnswerer:
         i, role = max(asked, key=lambda t: len(t[1]))  # 副组长 before 组长
         nxt = next((j for j, _ in roles if j > i), len(lines))
         chosen = lines[i:nxt]
-        text = f"{role}：" + "；".join(self.ROLE.sub("", ln, count=1).strip() if k == 0 else ln for k, ln in enumerate(chosen)) + "。"
+        text = (
+            f"{role}："
+            + "；".join(
+                self.ROLE.sub("", ln, count=1).strip() if k == 0 else ln for k, ln in enumerate(chosen)
+            )
+            + "。"
+        )
         return Draft(text, [Piece(c, ln) for ln in chosen])

@@ -27,7 +27,9 @@ class Facet:
 FACETS = [
     Facet(
         "procedure",
-        re.compile(r"怎么申请|如何申请|怎样申请|怎么办理|如何办理|去哪办|哪里办|怎么报名|如何报名|要带什么|什么材料|流程|手续|补发|apply|application"),
+        re.compile(
+            r"怎么申请|如何申请|怎样申请|怎么办理|如何办理|去哪办|哪里办|怎么报名|如何报名|要带什么|什么材料|流程|手续|补发|apply|application"
+        ),
         re.compile(r"申请|办理|材料|流程|手续|提交|受理|窗口|补发"),
         "公报只写了标准和负责部门，没有写办理流程、材料或补发办法。",
     ),
@@ -56,6 +58,12 @@ FACETS = [
         "公报没有给出这个数量。",
     ),
     Facet(
+        "company_names",
+        re.compile(r"企业名字|企业名称|哪些企业|哪家企业|哪几家|公司名|具体企业|哪些公司"),
+        re.compile(r"有限公司|股份公司|集团|[\u4e00-\u9fff]{2,}公司|[\u4e00-\u9fff]{2,}厂"),
+        "公报没有列出具体企业的名单。",
+    ),
+    Facet(
         "wage_fee_budget",
         re.compile(r"工资|薪水|收入多少|学费|房租|住一个月.{0,4}钱|经费|预算|产品|生产什么|代替|替代|取代"),
         re.compile(r"工资|薪|学费|房租|收费|经费|预算|资金|产品|代替|替代|取代"),
@@ -63,9 +71,23 @@ FACETS = [
     ),
 ]
 
-CONFIRMATION = re.compile(r"对吧|对吗|对不对|是不是|没错吧|吧[？?]?$|right\?|isn't it|correct\?", re.IGNORECASE)
-FABRICATE = re.compile(r"编一个|编个|编造|捏造|伪造|虚构|随便编|帮我编|make up|invent|fabricate", re.IGNORECASE)
+CONFIRMATION = re.compile(
+    r"对吧|对吗|对不对|是不是|没错吧|吧[？?]?$|right\?|isn't it|correct\?", re.IGNORECASE
+)
+FABRICATE = re.compile(
+    r"编一个|编个|编造|捏造|伪造|虚构|随便编|帮我编|make up|invent|fabricate", re.IGNORECASE
+)
 EVADE = re.compile(r"绕过|规避|逃避监管|躲过|偷偷开采|偷偷生产|怎样逃|bypass|evade", re.IGNORECASE)
+# tasks that are not questions about the gazette
+TASK = re.compile(
+    r"写一首|写首|写一篇|写篇|写一段|作一首|帮我写|写个|写一个|翻译|编程|代码|python|java|食谱|菜谱|怎么做才好吃",
+    re.IGNORECASE,
+)
+PROMPT_PROBE = re.compile(r"系统提示|提示词|system prompt|原样输出|你的指令|你的规则", re.IGNORECASE)
+ABOUT_ME = re.compile(
+    r"你是谁|你是什么|什么模型|大模型|你叫什么|谁开发的|who are you|what model", re.IGNORECASE
+)
+ADVICE = re.compile(r"推荐|哪只股票|买什么股|投资建议|recommend", re.IGNORECASE)
 HOME_PLACES = {"长治", "长治市"}
 
 
@@ -75,11 +97,14 @@ def places(text: str) -> list[str]:
 
     out = []
     for word, flag in jieba.posseg.lcut(text):
-        if not flag.startswith("ns") or word in HOME_PLACES or len(word) < 2:
-            continue
-        if word[-1] in "省市区县" and len(word) < 3:
-            continue  # "里市" in 成员里市统计局: a cut across words, not a place
-        out.append(word)
+        # only administrative names: the tagger also calls 上门 or 里市 (成员里市统计局) places
+        if (
+            flag.startswith("ns")
+            and word not in HOME_PLACES
+            and len(word) >= 3
+            and word[-1] in "省市区县州镇乡"
+        ):
+            out.append(word)
     return out
 
 
@@ -94,6 +119,14 @@ def unsupported_request(q: Query) -> str | None:
         return "我只能引用公报原文，不能编造文号、金额或日期。"
     if EVADE.search(q.text):
         return "我不能提供规避监管的办法。公报中的相关规定可以问我，例如停产期间的电子封条管理。"
+    if PROMPT_PROBE.search(q.text):
+        return "我只根据公报原文回答问题，不输出或改变自己的规则。"
+    if ABOUT_ME.search(q.text):
+        return "我是公报问答助手，只根据长治市人民政府公报的原文回答，并给出处。"
+    if TASK.search(q.text):
+        return "我只回答关于公报内容的问题，不写诗文、代码或做其他任务。"
+    if ADVICE.search(q.text):
+        return "我只引用公报中的规定，不做推荐或投资建议。"
     return None
 
 

