@@ -1,0 +1,342 @@
+"""问答: the chat page — ask, read the answer with its numbered source cards, rate it."""
+
+from __future__ import annotations
+
+import html
+import uuid
+
+import streamlit as st
+
+from assistant.feedback import RATINGS, FeedbackRecord, question_hash
+from assistant.present import (
+    EXAMPLES,
+    accepts_kwarg,
+    amount_note,
+    benefit_items,
+    candidate_questions,
+    clause_html,
+    counter_citation,
+    crumbs,
+    group_citations,
+    highlight,
+    is_vague,
+    lead_department,
+    md_escape,
+    status_label,
+    text_html,
+)
+from assistant.schema import Answer
+from ui.common import (
+    assistant,
+    base_assistant,
+    feedback_store,
+    index_version,
+    log,
+    model_name,
+    settings,
+    show_load_error,
+)
+
+s = settings()
+try:
+    bot = assistant(s)
+except Exception as exc:  # noqa: BLE001 - shown as a readable message
+    if s.answer_mode == "extractive":
+        show_load_error(exc)
+        st.stop()
+    log.warning("answer mode %s unavailable (%s); using extractive", s.answer_mode, type(exc).__name__)
+    st.warning(f"大模型暂时不可用（{html.escape(type(exc).__name__)}），已改用摘录模式作答。")
+    s = s.model_copy(update={"answer_mode": "extractive"})
+    try:
+        bot = base_assistant(s)
+    except Exception as exc2:  # noqa: BLE001
+        show_load_error(exc2)
+        st.stop()
+
+st.session_state.setdefault("messages", [])
+messages: list[dict] = st.session_state["messages"]
+
+
+# --------------------------------------------------------------------------------------
+# callbacks
+# --------------------------------------------------------------------------------------
+
+
+def _ask(question: str) -> None:
+    st.session_state["pending_question"] = question
+
+
+def _clear() -> None:
+    st.session_state["messages"] = []
+    st.session_state.pop("pending_question", None)
+
+
+def _message(msg_id: str) -> dict | None:
+    return next((m for m in st.session_state.get("messages", []) if m.get("id") == msg_id), None)
+
+
+def _on_feedback(msg_id: str) -> None:
+    msg = _message(msg_id)
+    if msg is None:
+        return
+    value = st.session_state.get(f"fb_{msg_id}")
+    store = feedback_store()
+    try:
+        if value is None:
+            store.remove(msg_id)
+            return
+        answer = msg.get("answer") or {}
+        store.record(
+            FeedbackRecord(
+                answer_id=msg_id,
+                rating=RATINGS[int(value)],
+                comment=st.session_state.get(f"fbc_{msg_id}", "") or "",
+                answer_mode=msg.get("mode", ""),
+                model=msg.get("model", ""),
+                index_version=msg.get("index_version", ""),
+                question_hash=question_hash(msg.get("question", "")),
+                question=msg.get("question", ""),
+                refused=bool(answer.get("refused")),
+                doc_numbers=" ".join(
+                    dict.fromkeys(c.get("doc_number") or "" for c in answer.get("citations", []))
+                ).strip(),
+            )
+        )
+    except Exception:  # noqa: BLE001 - feedback must never break the chat
+        log.exception("storing feedback failed")
+        st.session_state[f"fb_error_{msg_id}"] = True
+
+
+def _on_comment(msg_id: str) -> None:
+    comment = st.session_state.get(f"fbc_{msg_id}", "") or ""
+    try:
+        feedback_store().set_comment(msg_id, comment[:2000])
+    except Exception:  # noqa: BLE001
+        log.exception("storing a feedback comment failed")
+
+
+# --------------------------------------------------------------------------------------
+# rendering
+# --------------------------------------------------------------------------------------
+
+
+def _source_cards(msg_id: str, answer: Answer) -> None:
+    cards = group_citations(answer.citations)
+    if not cards:
+        return
+    st.markdown("**来源**")
+    all_text = []
+    for i, card in enumerate(cards, 1):
+        c = card.citation
+        chunk = bot.retriever.by_id.get(c.chunk_id)
+        status = c.status or "unknown"
+        page = f" · 第{c.page}页起" if c.page else ""
+        head = (
+            f"<b>[{i}] {html.escape(c.doc_number or '')}</b> {html.escape(c.doc_title)}<br>"
+            f"<span class='ga-meta'>{html.escape(c.issue or '')}{page} · 效力："
+            f"<span class='ga-badge ga-{html.escape(status)}'>{html.escape(status_label(status))}</span></span><br>"
+            f"<span class='ga-meta'>{html.escape(crumbs(c.section))}</span>"
+        )
+        with st.container(border=True):
+            st.markdown(head, unsafe_allow_html=True)
+            body = (
+                clause_html(chunk, card.quotes)
+                if chunk is not None
+                else highlight("\n".join(card.quotes), card.quotes)
+            )
+            st.markdown(f"<div class='ga-clause'>{body}</div>", unsafe_allow_html=True)
+            if chunk is not None and chunk.kind in ("table_row", "list_entry") and chunk.fields:
+                with st.expander("查看整张表"):
+                    rows = [
+                        x.fields
+                        for x in bot.retriever.chunks
+                        if x.parent == chunk.parent and x.kind == chunk.kind
+                    ]
+                    st.dataframe(rows, hide_index=True)
+            else:
+                with st.expander("查看整节原文"):
+                    full = bot.retriever.section_text(c.section) or (chunk.text if chunk else "")
+                    st.markdown(
+                        f"<div class='ga-clause'>{highlight(full, card.quotes)}</div>", unsafe_allow_html=True
+                    )
+            text = counter_citation(c, card.quotes)
+            all_text.append(f"[{i}]\n{text}")
+            with st.expander("📋 到窗口出示的引用（可复制）"):
+                st.code(text, language=None, wrap_lines=True)
+    st.download_button(
+        "下载全部引用（文本）",
+        data=(f"问题：{answer.question}\n\n" + "\n\n".join(all_text) + "\n").encode("utf-8"),
+        file_name="公报引用.txt",
+        mime="text/plain",
+        key=f"dl_{msg_id}",
+        on_click="ignore",
+    )
+
+
+def _feedback(msg_id: str) -> None:
+    st.feedback("thumbs", key=f"fb_{msg_id}", on_change=_on_feedback, args=(msg_id,))
+    if st.session_state.get(f"fb_error_{msg_id}"):
+        st.caption("反馈没能保存，请稍后再试。")
+    elif st.session_state.get(f"fb_{msg_id}") is not None:
+        st.text_input(
+            "补充说明（可选）",
+            key=f"fbc_{msg_id}",
+            on_change=_on_comment,
+            args=(msg_id,),
+            placeholder="哪里不对或不清楚？按回车提交",
+        )
+        st.caption("已记录您的反馈，谢谢！")
+
+
+def _render_assistant(msg: dict) -> None:
+    kind = msg.get("kind")
+    if kind == "error":
+        st.error(msg["content"])
+        return
+    if kind == "clarify":
+        st.markdown(md_escape(msg["content"]))
+        for j, q in enumerate(msg.get("candidates", [])):
+            st.button(q, key=f"cand_{msg['id']}_{j}", on_click=_ask, args=(q,))
+        return
+    answer = Answer.model_validate(msg["answer"])
+    if answer.refused:
+        st.info(md_escape(answer.answer), icon="ℹ️")
+    else:
+        st.markdown(f"<div class='ga-answer'>{text_html(answer.answer)}</div>", unsafe_allow_html=True)
+        cited_fields = [
+            bot.retriever.by_id[c.chunk_id].fields
+            for c in answer.citations
+            if c.chunk_id in bot.retriever.by_id
+        ]
+        note = amount_note(answer.answer, lead_department(answer.answer, cited_fields))
+        if note:
+            st.caption("💡 " + md_escape(note))
+        _source_cards(msg["id"], answer)
+    secs = answer.timings_ms.get("total", 0) / 1000
+    mode = {"extractive": "摘录", "local": "本地大模型", "openai": "大模型", "refusal": "未作答"}.get(
+        answer.mode, answer.mode
+    )
+    st.caption(f"{mode} · 用时 {secs:.1f} 秒")
+    _feedback(msg["id"])
+
+
+def _history() -> list[dict]:
+    out = []
+    for m in messages:
+        if m["role"] == "user":
+            out.append({"role": "user", "content": m["content"]})
+        elif m.get("kind") == "answer":
+            out.append({"role": "assistant", "content": m["content"]})
+    return out
+
+
+def _answer(question: str, doc_ids: list[str], history: list[dict]) -> dict:
+    """Ask the Assistant (streaming in LLM modes); the new assistant message."""
+    from assistant.llm import LLMBusyError
+
+    msg = {
+        "id": uuid.uuid4().hex,
+        "role": "assistant",
+        "kind": "answer",
+        "question": question,
+        "mode": s.answer_mode,
+        "model": model_name(s),
+        "index_version": index_version(s),
+    }
+    kwargs = {"doc_ids": doc_ids} if doc_ids and accepts_kwarg(bot.stream, "doc_ids") else {}
+    try:
+        if s.answer_mode == "extractive":
+            with st.spinner("正在查找公报原文…"):
+                answer = bot.ask(question, history, **kwargs)
+        else:
+            answer = None
+            shown = ""
+            box = st.empty()
+            for event in bot.stream(question, history, **kwargs):
+                if isinstance(event, Answer):
+                    answer = event
+                else:
+                    shown += event
+                    box.markdown(f"<div class='ga-answer'>{text_html(shown)}▌</div>", unsafe_allow_html=True)
+            box.empty()
+            if answer is None:
+                raise RuntimeError("the assistant returned no answer")
+    except LLMBusyError:
+        return {**msg, "kind": "error", "content": "模型正忙，请稍等片刻再问一次。"}
+    except Exception as exc:  # noqa: BLE001 - a readable message, never a traceback
+        log.exception("answering failed (question %s)", question_hash(question))
+        return {
+            **msg,
+            "kind": "error",
+            "content": f"抱歉，回答时出错了（{type(exc).__name__}）。请换个问法或稍后再试。",
+        }
+    msg["content"] = answer.answer
+    msg["answer"] = answer.model_dump(mode="json")
+    msg["mode"] = answer.mode
+    return msg
+
+
+# --------------------------------------------------------------------------------------
+# the page
+# --------------------------------------------------------------------------------------
+
+docs = sorted(bot.documents(), key=lambda d: (d.page or 0, d.id))
+with st.sidebar:
+    st.button("🧹 清空对话", key="clear_chat", on_click=_clear, width="stretch")
+    doc_filter = st.multiselect(
+        "只在这些文件中查找",
+        [d.id for d in docs],
+        key="doc_filter",
+        format_func=lambda i: bot.retriever.docs[i].display_name if i in bot.retriever.docs else i,
+        placeholder="全部文件",
+    )
+    if doc_filter and not accepts_kwarg(bot.stream, "doc_ids"):
+        st.caption("当前版本暂不支持按文件筛选，将在全部文件中查找。")
+
+st.title("公报问答助手")
+st.caption("问长治市人民政府公报（2024·05）里的政策，回答逐字引用原文，并标明文号和出处。")
+
+
+def _examples() -> None:
+    cols = st.columns(len(EXAMPLES))
+    for col, (audience, questions) in zip(cols, EXAMPLES.items(), strict=True):
+        with col:
+            st.markdown(f"**{audience}常问**")
+            for j, q in enumerate(questions):
+                st.button(q, key=f"ex_{audience}_{j}", on_click=_ask, args=(q,), width="stretch")
+
+
+if not messages:
+    _examples()
+else:
+    with st.expander("示例问题"):
+        _examples()
+
+for m in messages:
+    with st.chat_message(m["role"]):
+        if m["role"] == "user":
+            st.markdown(f"<div class='ga-answer'>{text_html(m['content'])}</div>", unsafe_allow_html=True)
+        else:
+            _render_assistant(m)
+
+prompt = st.chat_input("请输入问题，例如：我爸今年91了，高龄津贴一个月有多少？", key="chat_input")
+question = prompt or st.session_state.pop("pending_question", None)
+if question:
+    history = _history()  # before this question joins it
+    messages.append({"id": uuid.uuid4().hex, "role": "user", "content": question})
+    with st.chat_message("user"):
+        st.markdown(f"<div class='ga-answer'>{text_html(question)}</div>", unsafe_allow_html=True)
+    with st.chat_message("assistant"):
+        items = benefit_items(bot.retriever.chunks)
+        if is_vague(question, items) and not history:
+            reply = {
+                "id": uuid.uuid4().hex,
+                "role": "assistant",
+                "kind": "clarify",
+                "content": "您想问的是哪一项？公报里写了金额的项目有：",
+                "candidates": candidate_questions(items),
+            }
+        else:
+            reply = _answer(question, list(doc_filter), history)
+        messages.append(reply)
+        _render_assistant(reply)

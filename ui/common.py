@@ -1,0 +1,106 @@
+"""What every page shares: settings, the cached Assistant, the feedback store, index status."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import streamlit as st
+
+from assistant.chat import Assistant
+from assistant.feedback import FeedbackStore
+from assistant.settings import Settings
+
+log = logging.getLogger("gazette.app")
+
+MODES = {"extractive": "摘录（不用大模型，最快）", "local": "本地大模型", "openai": "接入的大模型服务"}
+
+
+def settings() -> Settings:
+    """Settings from the environment (GAZETTE_*), with the answer mode chosen in the sidebar."""
+    base = Settings()
+    mode = st.session_state.get("answer_mode") or base.answer_mode
+    return base.model_copy(update={"answer_mode": mode}) if mode != base.answer_mode else base
+
+
+def manifest(s: Settings) -> dict | None:
+    from ingest.index import IndexStore
+
+    try:
+        return IndexStore(s).manifest()
+    except (OSError, ValueError):
+        return None
+
+
+def index_version(s: Settings) -> str:
+    m = manifest(s) or {}
+    return str(m.get("built_at") or "none")
+
+
+@st.cache_resource(show_spinner="正在打开公报索引和检索模型（首次约需十几秒）…", max_entries=2)
+def _base_assistant(data_dir: str, version: str) -> Assistant:
+    """The extractive Assistant (embedder + index), once per process and index version."""
+    s = Settings().model_copy(update={"answer_mode": "extractive"})
+    log.info("loading the assistant (index %s at %s)", version, data_dir)
+    return Assistant.load(s)
+
+
+@st.cache_resource(show_spinner="正在启动大模型…", max_entries=2)
+def _mode_assistant(mode: str, data_dir: str, version: str) -> Assistant:
+    """An Assistant for an LLM mode that shares the base one's retriever."""
+    from assistant.llm import make_backend
+
+    base = _base_assistant(data_dir, version)
+    s = Settings().model_copy(update={"answer_mode": mode})
+    return Assistant(s, base.retriever, make_backend(s))
+
+
+def assistant(s: Settings | None = None) -> Assistant:
+    """The Assistant for the current answer mode (cached; raises the load error for the page to show)."""
+    s = s or settings()
+    version = index_version(s)
+    if s.answer_mode == "extractive":
+        return _base_assistant(str(s.data_dir), version)
+    return _mode_assistant(s.answer_mode, str(s.data_dir), version)
+
+
+def base_assistant(s: Settings | None = None) -> Assistant:
+    s = s or settings()
+    return _base_assistant(str(s.data_dir), index_version(s))
+
+
+@st.cache_resource(max_entries=4)
+def _feedback_store(path: str) -> FeedbackStore:
+    return FeedbackStore(Path(path))
+
+
+def feedback_store(s: Settings | None = None) -> FeedbackStore:
+    s = s or settings()
+    return _feedback_store(str(s.feedback_db))
+
+
+def model_name(s: Settings) -> str:
+    """The models behind an answer: the index's embedding model, plus the chat model in LLM modes."""
+    emb = (manifest(s) or {}).get("embedding_model") or s.embedding_model
+    if s.answer_mode == "local":
+        return f"{emb} + local-llm"
+    if s.answer_mode == "openai":
+        return f"{emb} + {s.openai_model}"
+    return emb
+
+
+def show_load_error(exc: Exception) -> None:
+    """A readable message for an index/model that cannot be opened (never a traceback)."""
+    from assistant.retrieval import IndexMissingError
+
+    if isinstance(exc, IndexMissingError):
+        st.error(
+            "还没有建立公报索引。请先在服务器上运行 `gazette-assistant ingest`（约需 1 分钟），然后刷新本页。"
+        )
+        return
+    name = type(exc).__name__
+    if name == "IndexMismatchError":
+        st.error("公报索引是用另一个检索模型建立的，需要重建：运行 `gazette-assistant ingest --rebuild`。")
+        return
+    log.exception("loading the assistant failed")
+    st.error(f"助手暂时无法启动（{name}）。请联系管理员查看服务器日志。")
