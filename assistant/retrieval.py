@@ -147,8 +147,12 @@ class Retriever:
         top_k: int | None = None,
         doc_ids: list[str] | None = None,
         kinds: list[str] | None = None,
+        mode: str = "hybrid",
     ) -> list[Hit]:
-        """Rank chunks for ``question``; ``doc_ids``/``kinds`` filter, a named 文号 routes."""
+        """Rank chunks for ``question``; ``doc_ids``/``kinds`` filter, a named 文号 routes.
+
+        ``mode`` "dense" or "keyword" switches one side off (for benchmarks and ablations).
+        """
         q = question if isinstance(question, Query) else parse_query(question)
         top_k = top_k or self.settings.top_k
         routed = self.route(q)
@@ -163,15 +167,20 @@ class Retriever:
         tokens = list(dict.fromkeys(tokenize(q.text)))
         # dense
         qvec = self.embedder.embed_query(q.text)
+        if mode == "keyword":
+            res = {"ids": [[]], "distances": [[]]}
+        else:
+            res = None
         where = None
         if allowed_docs is not None:
             where = {"doc_id": {"$in": sorted(allowed_docs)}}
-        res = self.collection.query(
-            query_embeddings=[np.asarray(qvec, dtype=np.float32).tolist()],
-            n_results=min(n_cand, max(len(self.chunks), 1)),
-            where=where,
-            include=["distances"],
-        )
+        if res is None:
+            res = self.collection.query(
+                query_embeddings=[np.asarray(qvec, dtype=np.float32).tolist()],
+                n_results=min(n_cand, max(len(self.chunks), 1)),
+                where=where,
+                include=["distances"],
+            )
         dense = [
             (cid, 1.0 - float(d))
             for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)
@@ -180,7 +189,7 @@ class Retriever:
         dense = [(cid, s) for cid, s in dense if ok(self.by_id[cid])]
         # keyword
         keyword: list[tuple[str, float]] = []
-        if self.bm25 is not None and tokens:
+        if self.bm25 is not None and tokens and mode != "dense":
             scores = self.bm25.get_scores(tokens)
             order = np.argsort(-scores)
             for i in order[: n_cand * 4]:
