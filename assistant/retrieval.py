@@ -167,10 +167,7 @@ class Retriever:
         tokens = list(dict.fromkeys(tokenize(q.text)))
         # dense
         qvec = self.embedder.embed_query(q.text)
-        if mode == "keyword":
-            res = {"ids": [[]], "distances": [[]]}
-        else:
-            res = None
+        res = {"ids": [[]], "distances": [[]]} if mode == "keyword" else None
         where = None
         if allowed_docs is not None:
             where = {"doc_id": {"$in": sorted(allowed_docs)}}
