@@ -13,8 +13,11 @@ from assistant.query import Query, age_fits, age_ranges
 from assistant.retrieval import Hit, Retriever, key_name
 from assistant.schema import Chunk
 
-MONEY = re.compile(r"\d+(?:\.\d+)?\s*万?元|[一二三四五六七八九十百千万]+元|免费|半价|免头道|免诉讼费|不收费")
+MONEY = re.compile(
+    r"\d+(?:\.\d+)?\s*万?元|[一二三四五六七八九十百千万]+元|免费|半价|免头道|免诉讼费|不收费|罚款|百分之"
+)
 TIME = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|年底|月底|之日起|每月|每年|每季|每两年|适时|不定期|定期|小时")
+AGENCY = re.compile(r"[\u4e00-\u9fff]{1,8}(?:局|部门|委员会|委|办公室|政府|中心|公司|机关|法院)")
 SENT_SPLIT = re.compile(r"(?<=[。；;！？!?])|\n")
 
 
@@ -50,6 +53,39 @@ def overlap(question: str, text: str) -> float:
     return len(qb & _bigrams(text)) / len(qb) if qb else 0.0
 
 
+def rank_by_overlap(question: str, texts: list[str], topics: list[str] | None = None) -> list[float]:
+    """Overlap of each text with the question, each bigram weighted by how rare it is among
+    ``texts``: what sets a sentence apart (人社, 兼任) counts more than the shared topic (矿山).
+
+    ``topics[i]`` (a document title and section path) names what text i is about; question
+    words found there say the passage is on topic, not that this sentence answers, so they
+    are left out of its score (retrieval already rewarded them)."""
+    import math
+
+    qb = _bigrams(question)
+    sets = [_bigrams(t) for t in texts]
+    n = len(texts)
+    weight = {b: math.log(1 + n / (1 + sum(1 for st in sets if b in st))) for b in qb}
+    total = sum(weight.values()) or 1.0
+    topic_sets = [_bigrams(t) for t in topics] if topics else [set()] * n
+    return [
+        sum(w for b, w in weight.items() if b in st and b not in tb) / total
+        for st, tb in zip(sets, topic_sets, strict=True)
+    ]
+
+
+ASK_WORDS = re.compile(r"几|多少|什么|谁|哪|怎么|如何|是否|吗")
+
+
+def asks_two_things(q: Query) -> bool:
+    """ "分别…", or two questions in one ("保留了几件、废止了几件？")."""
+    return (
+        "分别" in q.text
+        or len(ASK_WORDS.findall(q.text)) >= 2
+        and bool(re.search(r"[、，,？?和与及]", q.text))
+    )
+
+
 def _trim(s: str) -> str:
     return s.rstrip("；;。，, ")
 
@@ -77,6 +113,10 @@ class ExtractiveAnswerer:
             return self._duty_row(q, c)
         if c.kind == "list_entry":
             return self._list_entries(q, [h.chunk for h in hits[:5] if h.chunk.kind == "list_entry"])
+        for h in hits[:3]:
+            roster = self._roster(q, h.chunk)
+            if roster is not None:
+                return roster
         if self._is_list_question(q, c):
             return self._whole_list(q, c)
         return self._clause(q, best, hits)
@@ -87,6 +127,9 @@ class ExtractiveAnswerer:
         and the top one does not. A 落款 answers only questions about the document."""
         pool = [h for h in hits if q.wants("docmeta") or not h.chunk.section.endswith("落款")] or hits
         best = pool[0]
+        name = key_name(best.chunk)
+        if len(name) >= 3 and name in q.text:
+            return best  # the question names this row or clause
         close = [h for h in pool[:3] if h.score >= 0.75 * best.score]
         wanted = []
         if q.wants("money"):
@@ -180,8 +223,9 @@ class ExtractiveAnswerer:
         return Draft(text, pieces)
 
     def _benefit_rows(self, q: Query, c: Chunk, hits: list[Hit]) -> Draft:
-        """The best row, plus other rows the question names by their item (我爸88、我妈66…公交、高龄津贴)."""
-        draft = self._benefit_row(q, c)
+        """The best row, plus other rows the question names by their item (护理补贴和养老服务补贴…):
+        the first sentence gives each row's answer, the details follow."""
+        rows = [c]
         for h in hits[1:5]:
             x = h.chunk
             name = key_name(x)
@@ -192,45 +236,64 @@ class ExtractiveAnswerer:
                 and len(name) >= 2
                 and name in q.text
             ):
-                more = self._benefit_row(q, x)
-                draft.text += "\n" + more.text
-                draft.pieces.extend(more.pieces)
-        return draft
+                rows.append(x)
+        drafts = [self._benefit_row(q, x) for x in rows]
+        if len(drafts) == 1:
+            return drafts[0]
+        firsts, details, pieces = [], [], []
+        for d in drafts:
+            head, _, rest = d.text.partition("\n")
+            firsts.append(head.rstrip("。"))
+            if rest:
+                details.append(rest)
+            pieces.extend(d.pieces)
+        return Draft("；".join(firsts) + "。\n" + "\n".join(details), pieces)
 
     def _benefit_row(self, q: Query, c: Chunk) -> Draft:
+        """One benefit: the part of the row that answers (the asker's age band, the eligibility,
+        the amount), with the department that handles it, in the first sentence."""
         f = c.fields
         item = re.sub(r"^\d+\s*", "", f.get("服务项目", "")).strip()
         standard = f.get("服务标准", "")
-        dept = f.get("牵头落实部门", "")
-        segments = [s for s in re.split(r"[；;]", standard) if s.strip()]
-        pieces: list[Piece] = []
-        fitting = [s for s in segments if any(age_fits(s, a) for a in q.ages)] if q.ages else []
-        has_ranges = any(age_ranges(s) for s in segments)
-        if q.wants("who") and not q.wants("amount"):
-            first = f"{item}由{dept}牵头落实。"
-            pieces.append(Piece(c, dept))
-        elif fitting:
-            first = f"{item}：{'；'.join(_trim(s) for s in fitting)}。"
-            pieces.extend(Piece(c, _trim(s)) for s in fitting)
-        else:
-            first = f"{item}：{_trim(standard)}。"
-            pieces.append(Piece(c, _trim(standard)))
-            if q.ages and has_ranges:
-                first += "（公报列出的年龄档中没有包含您说的年龄。）"
-        details = []
         content = f.get("服务内容", "")
-        if content and content not in first:
+        dept = f.get("牵头落实部门", "")
+        segments = [_trim(x) for x in re.split(r"[；;]", standard) if x.strip()]
+        parts = segments + ([_trim(content)] if content else [])
+        pieces: list[Piece] = []
+        fitting = [x for x in segments if any(age_fits(x, a) for a in q.ages)] if q.ages else []
+        outside = bool(q.ages) and not fitting and any(age_ranges(x) for x in parts)
+        if q.wants("who") and not q.wants("money") and not q.ages:
+            lead = []
+        elif fitting:
+            lead = fitting
+        elif outside and content:
+            lead = [_trim(content)]  # the eligibility says who qualifies: 为80周岁及以上老年人发放高龄津贴
+        else:
+            scores = rank_by_overlap(q.text, parts, [item] * len(parts))
+            for i, x in enumerate(parts):
+                if q.ages and any(age_fits(x, a) for a in q.ages):
+                    scores[i] += 0.5
+                if q.wants("money") and MONEY.search(x):
+                    scores[i] += 0.3
+            lead = [parts[max(range(len(parts)), key=scores.__getitem__)]] if parts else []
+        pieces.extend(Piece(c, x) for x in lead)
+        first = f"{item}：{'；'.join(lead)}" if lead else item
+        if dept:
+            first += f"，由{dept}牵头落实"
+            pieces.append(Piece(c, dept))
+        first += "。"
+        if outside:
+            first += "（公报列出的年龄档不包含您说的年龄。）"
+        details = []
+        if standard and _trim(standard) not in lead:
+            details.append(f"服务标准：{_trim(standard)}")
+            pieces.append(Piece(c, _trim(standard)))
+        if content and _trim(content) not in lead:
             details.append(f"服务内容：{_trim(content)}")
             pieces.append(Piece(c, _trim(content)))
-        target = f.get("对象", "")
-        if target:
-            details.append(f"对象：{target}")
-            pieces.append(Piece(c, target))
-        if fitting and len(fitting) < len(segments):
-            details.append(f"完整标准：{_trim(standard)}")
-        if dept and dept not in first:
-            details.append(f"牵头落实部门：{dept}")
-            pieces.append(Piece(c, dept))
+        if f.get("对象"):
+            details.append(f"对象：{f['对象']}")
+            pieces.append(Piece(c, f["对象"]))
         text = first + ("\n" + "。\n".join(details) + "。" if details else "")
         return Draft(text, pieces)
 
@@ -241,21 +304,37 @@ class ExtractiveAnswerer:
         law_col = next((k for k in cols if "条款" in k), None)
         duty = c.fields.get(duty_col, "")
         clauses = [s for s in re.split(r"[；;\n]", duty) if s.strip()]
+        # "…农村区域：交通工程由交通运输局出具、水利工程由水利局出具": each part names its own office
+        parts, contexts = [], []
+        for cl in clauses:
+            head, _, tail = cl.partition("：") if "：" in cl else ("", "", cl)
+            split = [x for x in tail.split("、") if x.strip()]
+            if len(split) > 1 and all("由" in x for x in split):
+                parts.extend(split)
+                contexts.extend(f"{head}{x}" for x in split)
+            else:
+                parts.append(cl)
+                contexts.append(cl)
+        law_sents = sentences(c.fields[law_col]) if law_col else []
+        weights = rank_by_overlap(q.text, contexts + law_sents)
+        weight_of = dict(zip(parts + law_sents, weights, strict=True))
 
         def score(s: str, col: str) -> float:
-            v = overlap(q.text, s)
+            v = weight_of.get(s, 0.0)
             if q.wants("money") and re.search(r"\d+元|[一二三四五六七八九十百千万]+元", s):
                 v += 0.5
             if q.wants("who") and col == duty_col:
                 v += 0.5
             return v
 
-        candidates = [(s, duty_col) for s in clauses]
-        if law_col:
-            candidates += [(s, law_col) for s in sentences(c.fields[law_col])]
-        lead, lead_col = max(candidates, key=lambda t: score(*t)) if candidates else (duty, duty_col)
+        candidates = [(s, duty_col) for s in parts] + [(s, law_col) for s in law_sents if law_col]
+        ranked = sorted(candidates, key=lambda t: -score(*t)) or [(duty, duty_col)]
+        lead, lead_col = ranked[0]
         pieces = [Piece(c, _trim(lead))]
         text = f"{_trim(lead)}。"
+        if asks_two_things(q) and len(ranked) > 1 and ranked[1][1] == lead_col:
+            pieces.append(Piece(c, _trim(ranked[1][0])))
+            text = f"{_trim(lead)}；{_trim(ranked[1][0])}。"
         if lead_col != duty_col:
             text += f"\n处罚/负责部门：{_trim(duty)}。"
             pieces.append(Piece(c, _trim(duty)))
@@ -317,50 +396,68 @@ class ExtractiveAnswerer:
         depth = head.section.count(" › ") + 1
         items = [x for x in self.r.children(head) if x.section.count(" › ") == depth]
         intro = sentences(head.text)
-        lead = next((s for s in intro if len(s) > 8), head.text)
-        lines = [lead] + [x.text for x in items]
-        pieces = [Piece(head, lead)] + [Piece(x, x.text) for x in items]
-        return Draft("\n".join(lines), pieces)
+        lead = _trim(next((s for s in intro if len(s) > 8), head.text))
+        # one enumerating sentence, as the gazette's own list reads: intro：(1)…；(2)…。
+        body = "".join(x.text.strip() for x in items)
+        pieces = [Piece(head, lead)] + [Piece(x, _trim(x.text)) for x in items]
+        return Draft(f"{lead}：{body}", pieces)
 
     def _clause(self, q: Query, best: Hit, hits: list[Hit]) -> Draft:
+        """Rank sentences across the best chunk's whole clause, its items, and the other top
+        passages: a retrieval prior plus rare-word overlap plus fit to the kind of answer asked."""
         c = best.chunk
-        roster = self._roster(q, c)
-        if roster is not None:
-            return roster
-        # the whole clause (a long one was cut into pieces), and the items under a heading clause
-        units = self.r.by_section.get(c.section, [c]) + self.r.children(c)
-        candidates: list[tuple[Chunk, str]] = []
-        for u in units:
+        prior: dict[str, float] = {}
+        for u in self.r.by_section.get(c.section, [c]) + self.r.children(c):
+            prior[u.chunk_id] = 1.0
+        top_score = max(best.score, 1e-9)
+        for h in hits[:5]:
+            if h.chunk.kind in ("clause", "paragraph", "article") and not h.chunk.section.endswith("落款"):
+                prior.setdefault(h.chunk.chunk_id, max(0.0, h.score / top_score))
+        candidates: list[tuple[Chunk, str, float]] = []
+        for cid, p in prior.items():
+            u = self.r.by_id[cid]
+            if u.kind == "preamble":
+                continue
             sents = sentences(u.text)
             if u.kind == "clause" and len(sents) > 1 and len(sents[0]) <= 24 and u.text.startswith(sents[0]):
                 sents = sents[1:]  # "8. 建立长期照护保障制度。" is the heading, not an answer
-            candidates.extend((u, s) for s in sents)
+            candidates.extend((u, s, p) for s in sents)
         if not candidates:
             return Draft(c.text, [Piece(c, c.text)])
+        base = rank_by_overlap(
+            q.text, [s for _, s, _ in candidates], [u.doc_title + u.section for u, _, _ in candidates]
+        )
 
-        def score(s: str) -> float:
-            v = overlap(q.text, s)
-            if q.wants("when") and TIME.search(s):
-                v += 0.3
+        def score(i: int) -> float:
+            _, s, p = candidates[i]
+            v = base[i] + 0.35 * p
+            if q.wants("strict_when") and TIME.search(s):
+                v += 0.4
             if q.wants("money") and MONEY.search(s):
-                v += 0.3
+                v += 0.4
+            if q.wants("who") and AGENCY.search(s):
+                v += 0.15
             if q.ages and any(age_fits(s, a) for a in q.ages):
                 v += 0.3
             if len(s) <= 10:
                 v -= 0.5  # a fragment says nothing by itself
             return v
 
-        order = sorted(range(len(candidates)), key=lambda i: -score(candidates[i][1]))
+        order = sorted(range(len(candidates)), key=lambda i: -score(i))
         top = order[0]
-        chosen = [top]
-        if len(order) > 1 and score(candidates[order[1]][1]) >= 0.5 * score(candidates[top][1]):
-            chosen.append(order[1])
-        lead_chunk, lead = candidates[top]
-        rest = [candidates[i] for i in sorted(chosen) if i != top]
+        second = order[1] if len(order) > 1 and score(order[1]) >= 0.6 * score(top) else None
+        lead_chunk, lead, _ = candidates[top]
+        pieces = [Piece(lead_chunk, _trim(lead))]
+        if second is not None and asks_two_things(q):
+            # a two-part question gets both parts in its first sentence
+            u2, s2, _ = candidates[second]
+            pieces.append(Piece(u2, _trim(s2)))
+            return Draft(f"{_trim(lead)}；{_trim(s2)}。", pieces)
         text = _trim(lead) + "。"
-        if rest:
-            text += "\n" + "".join(s for _, s in rest)
-        pieces = [Piece(lead_chunk, _trim(lead))] + [Piece(u, _trim(s)) for u, s in rest]
+        if second is not None:
+            u2, s2, _ = candidates[second]
+            text += "\n" + s2
+            pieces.append(Piece(u2, _trim(s2)))
         return Draft(text, pieces)
 
     ROLE = re.compile(r"^([\u4e00-\u9fff ]{1,8})[:：]")

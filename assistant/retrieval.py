@@ -258,6 +258,8 @@ class Retriever:
     # -- context ---------------------------------------------------------------------------
     def children(self, chunk: Chunk) -> list[Chunk]:
         """Chunks below this chunk's section (the items of a list clause), in reading order."""
+        if chunk.kind == "preamble":
+            return []  # the title heads the whole document, not a list
         prefix = chunk.section + SECTION_SEP
         return [c for c in self.chunks if c.doc_id == chunk.doc_id and c.section.startswith(prefix)]
 
