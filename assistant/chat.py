@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 
 from assistant.extractive import Draft, ExtractiveAnswerer, Piece, overlap, sentences
-from assistant.facets import is_confirmation, missing_facet, unsupported_request
+from assistant.facets import MONEY, TIME, is_confirmation, missing_facet, unsupported_request
 from assistant.query import Query, parse_query
 from assistant.retrieval import Hit, Retriever
 from assistant.schema import NOT_IN_GAZETTE, Answer, Citation, DocInfo
@@ -194,9 +194,9 @@ class Assistant:
         missing = missing_facet(q, evidence, self._indexed_numbers, self._listed_numbers)
         if missing:
             return NOT_IN_GAZETTE + missing
-        if q.wants("money") and not is_confirmation(q) and not MONEY_EVIDENCE.search(evidence):
+        if q.wants("money") and not is_confirmation(q) and not MONEY.search(evidence):
             return NOT_IN_GAZETTE + "公报相关内容里没有写金额。"
-        if q.wants("strict_when") and not q.wants("docmeta") and not TIME_EVIDENCE.search(evidence):
+        if q.wants("strict_when") and not q.wants("docmeta") and not TIME.search(evidence):
             return NOT_IN_GAZETTE + "公报相关内容里没有写时间。"
         return None
 

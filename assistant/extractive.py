@@ -9,15 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.facets import MONEY, TIME
 from assistant.query import Query, age_fits, age_ranges
 from assistant.retrieval import Hit, Retriever, key_name
 from assistant.schema import Chunk
 
-MONEY = re.compile(
-    r"\d+(?:\.\d+)?\s*万?元|[一二三四五六七八九十百千万]+元|免费|半价|免头道|免诉讼费|不收费|罚款|百分之"
-)
-TIME = re.compile(r"\d{4}年|\d{1,2}月|\d{1,2}日|年底|月底|之日起|每月|每年|每季|每两年|适时|不定期|定期|小时")
 AGENCY = re.compile(r"[\u4e00-\u9fff]{1,8}(?:局|部门|委员会|委|办公室|政府|中心|公司|机关|法院)")
+FULL_STOP = re.compile(r"(?<=[。！？!?])|\n")
 SENT_SPLIT = re.compile(r"(?<=[。；;！？!?])|\n")
 
 
@@ -38,8 +36,11 @@ class Draft:
     notes: list[str] = field(default_factory=list)
 
 
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in SENT_SPLIT.split(text) if s and s.strip()]
+def sentences(text: str, keep_enumerations: bool = False) -> list[str]:
+    """Sentences (split at 。；！？ and line ends); with ``keep_enumerations`` only at 。！？ and
+    line ends, so "…决策部署;研究拟定…;制定实施…" stays one answer to "有哪些职责"."""
+    splitter = FULL_STOP if keep_enumerations else SENT_SPLIT
+    return [s.strip() for s in splitter.split(text) if s and s.strip()]
 
 
 def _bigrams(text: str) -> set[str]:
@@ -77,6 +78,27 @@ def rank_by_overlap(question: str, texts: list[str], topics: list[str] | None = 
 ASK_WORDS = re.compile(r"几|多少|什么|谁|哪|怎么|如何|是否|吗")
 
 
+PAIR = re.compile(r"^(?P<head>.+?)(?:，|,)?(?:分别|各自|哪个|哪一个)(?P<tail>.*)$")
+
+
+def decompose(text: str) -> list[str]:
+    """ "非煤矿山整治专班和绿电专班分别运行到什么时候？" -> the same question about each of the two.
+
+    The head before 分别/哪个 is split at 和/与/跟/、; a shared tail after the last 的
+    ("…和绿电专班的办公室") is given to each part."""
+    m = PAIR.match(text.strip())
+    if not m:
+        return []
+    head, tail = m.group("head").strip("，, "), m.group("tail").strip()
+    names = [x for x in re.split(r"和|与|跟|、", head) if x.strip()]
+    if len(names) != 2 or any(len(x) < 2 for x in names):
+        return []
+    if "的" in names[-1]:
+        shared = names[-1][names[-1].rindex("的") :]
+        names = [x if x.endswith(shared) else x + shared for x in names]
+    return [f"{x}{tail}" for x in names]
+
+
 def asks_two_things(q: Query) -> bool:
     """ "分别…", or two questions in one ("保留了几件、废止了几件？")."""
     return (
@@ -98,6 +120,32 @@ class ExtractiveAnswerer:
 
     # -- entry -----------------------------------------------------------------------------
     def compose(self, q: Query, hits: list[Hit]) -> Draft:
+        listing = self._filtered_listing(q)
+        if listing is not None:
+            return listing
+        parts = decompose(q.text)
+        if parts:
+            return self._compose_parts(parts)
+        return self._compose_one(q, hits)
+
+    def _compose_parts(self, parts: list[str]) -> Draft:
+        """ "A和B分别…": answer "A…" and "B…" on their own, both answers in the first sentence."""
+        from assistant.query import parse_query
+
+        drafts = []
+        for part in parts:
+            sub = parse_query(part)
+            drafts.append(self._compose_one(sub, self.r.search(sub)))
+        first = "；".join(d.text.split("\n")[0].rstrip("。") for d in drafts) + "。"
+        rest = [line for d in drafts for line in d.text.split("\n")[1:]]
+        pieces = [p for d in drafts for p in d.pieces]
+        return Draft(
+            first + ("\n" + "\n".join(rest) if rest else ""),
+            pieces,
+            notes=["answered in parts: " + " / ".join(parts)],
+        )
+
+    def _compose_one(self, q: Query, hits: list[Hit]) -> Draft:
         routed = self.r.route(q)
         if len(routed) > 1 and not q.doc_numbers:
             return self._ambiguous_number(routed)
@@ -120,6 +168,79 @@ class ExtractiveAnswerer:
         if self._is_list_question(q, c):
             return self._whole_list(q, c)
         return self._clause(q, best, hits)
+
+    def _filtered_listing(self, q: Query) -> Draft | None:
+        """Complete lists by a condition the printed lists and documents carry:
+        "继续有效的文件里哪些是2021年及以后发的" (status, year, issuer),
+        "哪些文件是2024年10月14日签发的" (signing date)."""
+        if not q.wants("list") and "哪些" not in q.text:
+            return None
+        date = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日", q.text)
+        if date and any(w in q.text for w in ("签发", "印发", "发布", "落款", "发的")):
+            iso = f"{date.group(1)}-{int(date.group(2)):02d}-{int(date.group(3)):02d}"
+            docs = [d for d in self.r.docs.values() if d.date == iso]
+            if not docs:
+                return None
+            pieces, names = [], []
+            for d in docs:
+                sig = self._signature(d.id)
+                if sig is not None:
+                    pieces.append(Piece(sig, sig.text.split("\n")[-1]))
+                head = self._title_chunk(d.id)
+                if head is not None:
+                    pieces.append(Piece(head, d.title))
+                names.append(f"{d.display_name}《{d.title}》")
+            return Draft(f"落款日期为{date.group(0)}的文件有：" + "；".join(names) + "。", pieces)
+        status = (
+            "valid"
+            if re.search(r"继续有效|仍然有效|还有效的", q.text)
+            else "repealed"
+            if re.search(r"废止|失效", q.text)
+            else None
+        )
+        if status is None:
+            return None
+        entries = [c for c in self.r.chunks if c.kind == "list_entry" and c.status == status]
+        if not entries:
+            return None
+        year = re.search(r"(\d{4})年?(及|以)(以后|后|之后|以来)", q.text)
+        before = re.search(r"(\d{4})年?(及|以)?(以前|前|之前)", q.text)
+        chosen = entries
+        if year:
+            chosen = [
+                c
+                for c in chosen
+                if int(re.search(r"〔(\d{4})〕", c.fields.get("文号", "〔0〕")).group(1))
+                >= int(year.group(1))
+            ]
+        elif before:
+            chosen = [
+                c
+                for c in chosen
+                if int(re.search(r"〔(\d{4})〕", c.fields.get("文号", "〔0〕")).group(1))
+                <= int(before.group(1))
+            ]
+        office = re.search(r"(不是|非|除了?)\s*(办公室|办公厅)", q.text)
+        if office:
+            chosen = [
+                c
+                for c in chosen
+                if "办公室" not in c.fields.get("标题", "")[:12]
+                and "办公厅" not in c.fields.get("标题", "")[:12]
+            ]
+        elif re.search(r"办公室|办公厅", q.text):
+            chosen = [c for c in chosen if re.search(r"办公室|办公厅", c.fields.get("标题", "")[:12])]
+        if (
+            not (year or before or office)
+            or not chosen
+            or len(chosen) == len(entries)
+            and not re.search(r"全部|所有|都有", q.text)
+        ):
+            return None
+        label = "继续有效" if status == "valid" else "废止或失效"
+        names = [f"{c.fields.get('文号', '')}《{c.fields.get('标题', '')}》" for c in chosen]
+        pieces = [Piece(c, p) for c in chosen for p in c.text.split("\n") if p.strip()]
+        return Draft(f"符合条件的{label}文件共列有：" + "；".join(names) + "。", pieces)
 
     def _pick(self, q: Query, hits: list[Hit]) -> Hit:
         """The hit to answer from: the top one, unless a close runner-up holds what is asked
@@ -212,7 +333,7 @@ class ExtractiveAnswerer:
         ]
         labels = [x.section.rsplit(" › ", 1)[-1] for x in rows]
         table = c.parent.rsplit(" › ", 1)[-1]
-        text = f"“{table}”共列出以下各项：\n" + "\n".join(labels)
+        text = f"“{table}”列出的是：" + "；".join(labels) + "。"
         pieces = []
         for x in rows:
             key = x.fields.get("服务项目") or next(iter(x.fields.values()), "")
@@ -261,6 +382,10 @@ class ExtractiveAnswerer:
         parts = segments + ([_trim(content)] if content else [])
         pieces: list[Piece] = []
         fitting = [x for x in segments if any(age_fits(x, a) for a in q.ages)] if q.ages else []
+        if q.age_floor is not None:  # "90岁以上": every band from there up
+            fitting = [
+                x for x in segments if any(hi >= q.age_floor for _, _, _, hi in age_ranges(x))
+            ] or fitting
         outside = bool(q.ages) and not fitting and any(age_ranges(x) for x in parts)
         if q.wants("who") and not q.wants("money") and not q.ages:
             lead = []
@@ -418,7 +543,7 @@ class ExtractiveAnswerer:
             u = self.r.by_id[cid]
             if u.kind == "preamble":
                 continue
-            sents = sentences(u.text)
+            sents = sentences(u.text, keep_enumerations=q.wants("list"))
             if u.kind == "clause" and len(sents) > 1 and len(sents[0]) <= 24 and u.text.startswith(sents[0]):
                 sents = sents[1:]  # "8. 建立长期照护保障制度。" is the heading, not an answer
             candidates.extend((u, s, p) for s in sents)
@@ -463,7 +588,8 @@ class ExtractiveAnswerer:
     ROLE = re.compile(r"^([\u4e00-\u9fff ]{1,8})[:：]")
 
     def _roster(self, q: Query, c: Chunk) -> Draft | None:
-        """A member list (组长:… / 副组长:… / 成员:…): the lines under the role the question names."""
+        """A member list (组长:… / 副组长:… / 成员:…): the lines under the role the question
+        names, or the line of the office it names (市公路局是谁 -> 韩洪泽 市公路局局长)."""
         lines = [ln.strip() for ln in c.text.split("\n") if ln.strip()]
         roles = [
             (i, re.sub(r"\s+", "", m.group(1))) for i, ln in enumerate(lines) if (m := self.ROLE.match(ln))
@@ -471,16 +597,18 @@ class ExtractiveAnswerer:
         if len(roles) < 2:
             return None
         asked = [(i, r) for i, r in roles if r in q.text.replace(" ", "")]
-        if not asked:
-            return None
-        i, role = max(asked, key=lambda t: len(t[1]))  # 副组长 before 组长
-        nxt = next((j for j, _ in roles if j > i), len(lines))
-        chosen = lines[i:nxt]
-        text = (
-            f"{role}："
-            + "；".join(
+        if asked:
+            i, role = max(asked, key=lambda t: len(t[1]))  # 副组长 before 组长
+            nxt = next((j for j, _ in roles if j > i), len(lines))
+            chosen = lines[i:nxt]
+            body = "；".join(
                 self.ROLE.sub("", ln, count=1).strip() if k == 0 else ln for k, ln in enumerate(chosen)
             )
-            + "。"
-        )
-        return Draft(text, [Piece(c, ln) for ln in chosen])
+            return Draft(f"{role}：{body}。", [Piece(c, ln) for ln in chosen])
+        from assistant.keywords import tokenize
+
+        offices = [t for t in tokenize(q.text) if len(t) >= 3]
+        named = [ln for ln in lines if any(t in ln.replace(" ", "") for t in offices)]
+        if offices and 1 <= len(named) <= 3:
+            return Draft("；".join(named) + "。", [Piece(c, ln) for ln in named])
+        return None

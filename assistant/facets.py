@@ -71,6 +71,14 @@ FACETS = [
     ),
 ]
 
+# What an answer about money or time has to contain (shared by the judge and the answerer).
+MONEY = re.compile(
+    r"\d+(?:\.\d+)?\s*万?元|[一二三四五六七八九十百千万]+元|免费|半价|免头道|免诉讼费|不收费|优惠|退费|罚款|百分之"
+)
+TIME = re.compile(
+    r"\d{4}年|\d{1,2}月|\d{1,2}日|年底|月底|之日起|每月|每年|每季|每两年|适时|不定期|定期|期间|小时"
+)
+
 CONFIRMATION = re.compile(
     r"对吧|对吗|对不对|是不是|没错吧|吧[？?]?$|right\?|isn't it|correct\?", re.IGNORECASE
 )

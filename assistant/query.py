@@ -203,6 +203,7 @@ class Query:
     articles: list[str] = field(default_factory=list)
     intents: set[str] = field(default_factory=set)
     english: bool = False  # mostly non-Chinese: keyword coverage means little, rely on meaning
+    age_floor: int | None = None  # "90岁以上": the asker means every age from there up
 
     def wants(self, intent: str) -> bool:
         return intent in self.intents
@@ -223,6 +224,9 @@ def parse_query(question: str) -> Query:
             n = int(raw) if raw.isdigit() else cn_to_int(raw)
             if n is not None and 40 <= n <= 130 and n not in q.ages:
                 q.ages.append(n)
+    floor = re.search(r"(\d{2,3})\s*(?:周岁|岁)\s*(?:\(含\))?\s*(?:以上|及以上)", text)
+    if floor:
+        q.age_floor = int(floor.group(1))
     q.articles = ARTICLE_REF.findall(text)
     low = text.lower()
     q.intents = {name for name, words in INTENTS.items() if any(w in low for w in words)}
