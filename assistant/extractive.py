@@ -60,7 +60,7 @@ def rank_by_overlap(question: str, texts: list[str], topics: list[str] | None = 
 
     ``topics[i]`` (a document title and section path) names what text i is about; question
     words found there say the passage is on topic, not that this sentence answers, so they
-    are left out of its score (retrieval already rewarded them)."""
+    count a third (retrieval already rewarded them)."""
     import math
 
     qb = _bigrams(question)
@@ -151,8 +151,19 @@ class ExtractiveAnswerer:
             return self._ambiguous_number(routed)
         best = self._pick(q, hits)
         c = best.chunk
-        if c.kind == "preamble" or q.wants("docmeta") or (routed and self._asks_about_document(q)):
+        if (
+            q.wants("docmeta")
+            or (routed and self._asks_about_document(q))
+            or (c.kind == "preamble" and self._asks_about_document(q))
+        ):
             return self._about_document(q, c.doc_id)
+        if c.kind == "preamble":
+            # a title matched, but the question asks about the content: answer from the next passage
+            rest = [h for h in hits if h.chunk.kind != "preamble"]
+            if not rest:
+                return self._about_document(q, c.doc_id)
+            best, hits = rest[0], rest
+            c = best.chunk
         if c.kind == "table_row" and self._asks_for_table(q, hits):
             return self._whole_table(c)
         if c.kind == "table_row" and "服务标准" in c.fields:
@@ -387,9 +398,7 @@ class ExtractiveAnswerer:
                 x for x in segments if any(hi >= q.age_floor for _, _, _, hi in age_ranges(x))
             ] or fitting
         outside = bool(q.ages) and not fitting and any(age_ranges(x) for x in parts)
-        if q.wants("who") and not q.wants("money") and not q.ages:
-            lead = []
-        elif fitting:
+        if fitting:
             lead = fitting
         elif outside and content:
             lead = [_trim(content)]  # the eligibility says who qualifies: 为80周岁及以上老年人发放高龄津贴
@@ -457,7 +466,11 @@ class ExtractiveAnswerer:
         lead, lead_col = ranked[0]
         pieces = [Piece(c, _trim(lead))]
         text = f"{_trim(lead)}。"
-        if asks_two_things(q) and len(ranked) > 1 and ranked[1][1] == lead_col:
+        if lead_col != duty_col:
+            best_duty = next((x for x, col in ranked if col == duty_col), duty)
+            text = f"{_trim(lead)}；{_trim(best_duty)}。"
+            pieces.append(Piece(c, _trim(best_duty)))
+        elif asks_two_things(q) and len(ranked) > 1 and ranked[1][1] == lead_col:
             pieces.append(Piece(c, _trim(ranked[1][0])))
             text = f"{_trim(lead)}；{_trim(ranked[1][0])}。"
         if lead_col != duty_col:
@@ -483,12 +496,12 @@ class ExtractiveAnswerer:
             chosen = [
                 e for e in entries if overlap(q.text, e.fields.get("标题", "")) >= max(0.8 * top, 0.01)
             ] or [best]
-        draft = Draft("", [])
-        for e in chosen[:5]:
-            one = self._list_entry(e)
-            draft.text += ("\n" if draft.text else "") + one.text
-            draft.pieces.extend(one.pieces)
-        return draft
+        drafts = [self._list_entry(e) for e in chosen[:5]]
+        if len(drafts) == 1:
+            return drafts[0]
+        heads = [d.text.split("：", 1)[0] for d in drafts]
+        where = [d.text.split("：", 1)[1].rstrip("。") for d in drafts if "：" in d.text]
+        return Draft("；".join(heads) + "。\n" + "\n".join(where), [p for d in drafts for p in d.pieces])
 
     def _list_entry(self, c: Chunk) -> Draft:
         f = c.fields
@@ -524,6 +537,7 @@ class ExtractiveAnswerer:
         lead = _trim(next((s for s in intro if len(s) > 8), head.text))
         # one enumerating sentence, as the gazette's own list reads: intro：(1)…；(2)…。
         body = "".join(x.text.strip() for x in items)
+        body = body[:-1].replace("。", "；") + body[-1:] if body else body
         pieces = [Piece(head, lead)] + [Piece(x, _trim(x.text)) for x in items]
         return Draft(f"{lead}：{body}", pieces)
 
@@ -564,6 +578,8 @@ class ExtractiveAnswerer:
                 v += 0.15
             if q.ages and any(age_fits(s, a) for a in q.ages):
                 v += 0.3
+            if q.wants("list") and (s.count("、") >= 3 or s.count("(") >= 3):
+                v += 0.2  # an enumeration answers "哪些/哪六个"
             if len(s) <= 10:
                 v -= 0.5  # a fragment says nothing by itself
             return v
@@ -573,6 +589,11 @@ class ExtractiveAnswerer:
         second = order[1] if len(order) > 1 and score(order[1]) >= 0.6 * score(top) else None
         lead_chunk, lead, _ = candidates[top]
         pieces = [Piece(lead_chunk, _trim(lead))]
+        head = self._list_parent(lead_chunk)
+        if head is not None and lead_chunk.kind == "clause" and re.match(r"^[(（]\d+[)）]", lead_chunk.text):
+            # an item of a list clause: say which list ("2. 引导退出") it belongs to
+            label = head.section.rsplit(" › ", 1)[-1]
+            lead = f"属于“{label}”的情形：{lead}"
         if second is not None and asks_two_things(q):
             # a two-part question gets both parts in its first sentence
             u2, s2, _ = candidates[second]
