@@ -401,19 +401,26 @@ class ExtractiveAnswerer:
         if fitting:
             lead = fitting
         elif outside and content:
-            lead = [_trim(content)]  # the eligibility says who qualifies: 为80周岁及以上老年人发放高龄津贴
+            # who qualifies: 为80周岁及以上老年人发放高龄津贴 and the bands the standard prints
+            lead = [_trim(content)] + [x for x in segments if age_ranges(x)]
         else:
             scores = rank_by_overlap(q.text, parts, [item] * len(parts))
             for i, x in enumerate(parts):
+                if i < len(segments):
+                    scores[i] += 0.1  # the standard is the substance; the content describes it
                 if q.ages and any(age_fits(x, a) for a in q.ages):
                     scores[i] += 0.5
                 if q.wants("money") and MONEY.search(x):
                     scores[i] += 0.3
             lead = [parts[max(range(len(parts)), key=scores.__getitem__)]] if parts else []
         pieces.extend(Piece(c, x) for x in lead)
-        first = f"{item}：{'；'.join(lead)}" if lead else item
+        if dept and q.wants("who") and not q.wants("money"):
+            first = f"{item}由{dept}牵头落实" + (f"；{'；'.join(lead)}" if lead else "")
+        else:
+            first = f"{item}：{'；'.join(lead)}" if lead else item
+            if dept:
+                first += f"，由{dept}牵头落实"
         if dept:
-            first += f"，由{dept}牵头落实"
             pieces.append(Piece(c, dept))
         first += "。"
         if outside:
@@ -474,8 +481,9 @@ class ExtractiveAnswerer:
             pieces.append(Piece(c, _trim(ranked[1][0])))
             text = f"{_trim(lead)}；{_trim(ranked[1][0])}。"
         if lead_col != duty_col:
-            text += f"\n处罚/负责部门：{_trim(duty)}。"
-            pieces.append(Piece(c, _trim(duty)))
+            if len(parts) > 1:
+                text += f"\n该条款的完整分工：{_trim(duty)}。"
+                pieces.append(Piece(c, _trim(duty)))
         elif law_col:
             article = c.fields[law_col]
             first = sentences(article)[0] if sentences(article) else article
@@ -558,6 +566,7 @@ class ExtractiveAnswerer:
             if u.kind == "preamble":
                 continue
             sents = sentences(u.text, keep_enumerations=q.wants("list"))
+            sents = [x for x in sents if not (len(x) < 40 and x.endswith((":", "：")))]  # 各县、区人民政府…:
             if u.kind == "clause" and len(sents) > 1 and len(sents[0]) <= 24 and u.text.startswith(sents[0]):
                 sents = sents[1:]  # "8. 建立长期照护保障制度。" is the heading, not an answer
             candidates.extend((u, s, p) for s in sents)
@@ -590,7 +599,12 @@ class ExtractiveAnswerer:
         lead_chunk, lead, _ = candidates[top]
         pieces = [Piece(lead_chunk, _trim(lead))]
         head = self._list_parent(lead_chunk)
-        if head is not None and lead_chunk.kind == "clause" and re.match(r"^[(（]\d+[)）]", lead_chunk.text):
+        if (
+            head is not None
+            and lead_chunk.kind == "clause"
+            and re.match(r"^[(（]\d+[)）]", lead_chunk.text)
+            and re.search(r"以下情况|以下情形|下列", head.text)
+        ):
             # an item of a list clause: say which list ("2. 引导退出") it belongs to
             label = head.section.rsplit(" › ", 1)[-1]
             lead = f"属于“{label}”的情形：{lead}"
