@@ -10,7 +10,7 @@ from assistant.settings import REPO_ROOT
 PROMPTS_DIR = REPO_ROOT / "prompts"
 REQUIRED = {
     "answer_system": {"not_found"},
-    "answer_user": {"passages", "question"},
+    "answer_user": {"passages", "key_points", "question"},
 }
 
 

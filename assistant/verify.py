@@ -15,7 +15,7 @@ from assistant.textnorm import find_doc_numbers, fold
 MARKER = re.compile(r"\[(\d{1,2})\]")
 CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万]{2,}")
 FACT = re.compile(r"\d+(?:\.\d+)?")
-SEGMENT_SPLIT = re.compile(r"[；;。\n]")
+SEGMENT_SPLIT = re.compile(r"[；;。\n\t]")  # before folding: a table row's cells stay apart
 
 
 def normalize_numbers(text: str) -> str:
@@ -65,7 +65,12 @@ def problems(answer: str, q: Query, evidence: list[str], doc_numbers: list[str |
         out.append(f"'{fact}' is not in the cited evidence")
     if q.ages:
         for amount in re.findall(r"\d+(?:\.\d+)?元", normalize_numbers(MARKER.sub("", answer))):
-            spans = [s for e in cited for s in SEGMENT_SPLIT.split(normalize_numbers(e)) if amount in s]
+            spans = [
+                s
+                for e in cited
+                for s in (normalize_numbers(x) for x in SEGMENT_SPLIT.split(e))
+                if amount in s
+            ]
             judged = [age_fits(s, a) for s in spans for a in q.ages]
             if spans and judged and all(j is False for j in judged):
                 out.append(f"'{amount}' comes from an age band that does not fit age {q.ages}")

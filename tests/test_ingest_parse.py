@@ -47,13 +47,38 @@ class TestDocuments:
     @pytest.mark.parametrize(
         "number,date,page,title_start",
         [
-            ("长政发〔2024〕13号", "2024-10-14", 1, "长治市人民政府关于印发长治市非煤矿产资源整治提升方案的通知"),
+            (
+                "长政发〔2024〕13号",
+                "2024-10-14",
+                1,
+                "长治市人民政府关于印发长治市非煤矿产资源整治提升方案的通知",
+            ),
             ("长政规〔2024〕2号", "2024-10-09", 7, "长治市人民政府关于公布一批继续有效"),
-            ("长政办发〔2024〕27号", "2024-10-14", 9, "长治市人民政府办公室关于印发《中华人民共和国噪声污染防治法》"),
-            ("长政办发〔2024〕28号", "2024-10-16", 14, "长治市人民政府办公室关于印发长治市基本养老服务体系建设实施方案的通知"),
+            (
+                "长政办发〔2024〕27号",
+                "2024-10-14",
+                9,
+                "长治市人民政府办公室关于印发《中华人民共和国噪声污染防治法》",
+            ),
+            (
+                "长政办发〔2024〕28号",
+                "2024-10-16",
+                14,
+                "长治市人民政府办公室关于印发长治市基本养老服务体系建设实施方案的通知",
+            ),
             ("长政办函〔2024〕25号", "2024-10-01", 28, "长治市人民政府办公室关于认定长治市霍家工业有限公司"),
-            ("长政办函〔2024〕27号", "2024-10-14", 28, "长治市人民政府办公室关于建立长治市南部区域活力提升工作协调机制的通知"),
-            ("长政办函〔2024〕28号", "2024-10-12", 29, "长治市人民政府办公室关于成立长治市推动绿电资源就地转化助力产业低碳转型工作专班的通知"),
+            (
+                "长政办函〔2024〕27号",
+                "2024-10-14",
+                28,
+                "长治市人民政府办公室关于建立长治市南部区域活力提升工作协调机制的通知",
+            ),
+            (
+                "长政办函〔2024〕28号",
+                "2024-10-12",
+                29,
+                "长治市人民政府办公室关于成立长治市推动绿电资源就地转化助力产业低碳转型工作专班的通知",
+            ),
         ],
     )
     def test_title_date_page(self, gazette, number, date, page, title_start):
@@ -77,11 +102,17 @@ class TestDocuments:
 class TestHierarchy:
     def test_section_path_of_bauxite_exit_standard(self, gazette):
         c = next(c for c in gazette.chunks if "生产规模小于30万吨/年铝土矿" in c.text)
-        assert c.section == "长政发〔2024〕13号 › 三、工作对象和工作方式 › (二)工作标准和方式 › 2. 引导退出 › (1)"
+        assert (
+            c.section
+            == "长政发〔2024〕13号 › 三、工作对象和工作方式 › (二)工作标准和方式 › 2. 引导退出 › (1)"
+        )
 
     def test_section_path_of_backfill_rule(self, gazette):
         c = next(c for c in gazette.chunks if "原则上采用充填采矿法" in c.text)
-        assert c.section == "长政发〔2024〕13号 › 三、工作对象和工作方式 › (二)工作标准和方式 › 3. 升级改造 › (2)"
+        assert (
+            c.section
+            == "长政发〔2024〕13号 › 三、工作对象和工作方式 › (二)工作标准和方式 › 3. 升级改造 › (2)"
+        )
 
     def test_numbering_beats_hash_marks(self, gazette):
         # `#### 四、工作步骤` sits at the hash level of `#### (一)`, yet it is a top-level section
@@ -108,7 +139,11 @@ class TestHierarchy:
         assert "谢一斌" in text
 
     def test_annex_belongs_to_its_document(self, gazette):
-        row = next(c for c in gazette.chunks if c.kind == "table_row" and c.fields.get("服务项目", "").endswith("高龄津贴"))
+        row = next(
+            c
+            for c in gazette.chunks
+            if c.kind == "table_row" and c.fields.get("服务项目", "").endswith("高龄津贴")
+        )
         assert row.doc_number == "长政办发〔2024〕28号"
         assert row.section == "长政办发〔2024〕28号 › 附件 长治市基本养老服务清单 › 高龄津贴"
 
@@ -118,7 +153,11 @@ class TestTables:
         assert len(rows(gazette, "长政办发〔2024〕28号", "table_row")) == 26
 
     def test_high_age_allowance_row_all_six_columns(self, gazette):
-        row = next(c for c in rows(gazette, "长政办发〔2024〕28号", "table_row") if c.fields["服务项目"] == "8 高龄津贴")
+        row = next(
+            c
+            for c in rows(gazette, "长政办发〔2024〕28号", "table_row")
+            if c.fields["服务项目"] == "8 高龄津贴"
+        )
         assert row.fields == {
             "对象": "80周岁及以上老年人",  # a merged cell: inherited from the row above
             "服务项目": "8 高龄津贴",
@@ -129,7 +168,11 @@ class TestTables:
         }
 
     def test_misplaced_target_cell_kept_not_guessed(self, gazette):
-        row = next(c for c in rows(gazette, "长政办发〔2024〕28号", "table_row") if "公共交通" in c.fields["服务项目"])
+        row = next(
+            c
+            for c in rows(gazette, "长政办发〔2024〕28号", "table_row")
+            if "公共交通" in c.fields["服务项目"]
+        )
         assert row.fields["对象"] == "80周岁及以上老年人"
         assert row.fields["服务标准"] == "65周岁及以上老年人免费乘坐市内公交车"
 
@@ -148,7 +191,10 @@ class TestTables:
         assert len(valid) == 10 and len(repealed) == 19
         v6 = next(e for e in valid if e.fields["序号"] == "6")
         assert v6.fields["文号"] == "长政办发〔2008〕70号"
-        assert v6.fields["标题"] == "长治市人民政府办公厅关于印发长治市市属国有关闭破产企业退休人员和国有特困企业职工参加城镇职工基本医疗保险暂行办法的通知"
+        assert (
+            v6.fields["标题"]
+            == "长治市人民政府办公厅关于印发长治市市属国有关闭破产企业退休人员和国有特困企业职工参加城镇职工基本医疗保险暂行办法的通知"
+        )
         r4 = next(e for e in repealed if e.fields["序号"] == "4")
         assert r4.fields["文号"] == "长政发〔2012〕62号"
         assert r4.fields["标题"] == "长治市人民政府关于促进农村土地承包经营权流转引导发展适度规模经营的意见"
