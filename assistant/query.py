@@ -5,39 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.numerals import cn_to_int
 from assistant.textnorm import find_doc_numbers, normalize_question
-
-CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-
-
-def cn_to_int(text: str) -> int | None:
-    """九十一 -> 91, 一百 -> 100, 十五 -> 15; None when it is not a Chinese numeral."""
-    if not text or any(ch not in CN_DIGITS and ch not in CN_UNITS for ch in text):
-        return None
-    total, num = 0, 0
-    for ch in text:
-        if ch in CN_DIGITS:
-            num = CN_DIGITS[ch]
-        else:
-            unit = CN_UNITS[ch]
-            total += (num or 1) * unit
-            num = 0
-    return total + num
-
 
 AGE_PATTERNS = [
     re.compile(r"(\d{2,3})\s*(?:周岁|岁|了|多岁)"),

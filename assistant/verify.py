@@ -9,24 +9,18 @@ from __future__ import annotations
 
 import re
 
-from assistant.query import Query, age_fits, cn_to_int
+from assistant import numerals
+from assistant.query import Query, age_fits
 from assistant.textnorm import find_doc_numbers, fold
 
 MARKER = re.compile(r"\[(\d{1,2})\]")
-CN_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万]{2,}")
 FACT = re.compile(r"\d+(?:\.\d+)?")
 SEGMENT_SPLIT = re.compile(r"[；;。\n\t]")  # before folding: a table row's cells stay apart
 
 
 def normalize_numbers(text: str) -> str:
-    """Folded text with Chinese numerals of two or more characters written as digits."""
-    t = fold(text)
-
-    def repl(m: re.Match[str]) -> str:
-        n = cn_to_int(m.group(0).replace("万", ""))
-        return str(n) if n is not None and "万" not in m.group(0) else m.group(0)
-
-    return CN_NUMERAL.sub(repl, t)
+    """Folded text with numbers written one way (一百五十 -> 150): the form facts compare in."""
+    return numerals.normalize_numbers(fold(text))
 
 
 def cited_indexes(answer: str, n_passages: int) -> tuple[list[int], list[int]]:

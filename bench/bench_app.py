@@ -10,17 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # a script run from the repo: reuse the browser test's helpers
-from tests.test_browser import CHROMIUM, FLAGS, ask, free_port  # noqa: E402
+from tests.test_browser import CHROMIUM, FLAGS, ask, start_app, stop_app  # noqa: E402
 
 QUESTIONS = [
     "我爸今年91了，高龄津贴一个月有多少？",
@@ -40,41 +38,15 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
     env = {
         **os.environ,
         "GAZETTE_DATA_DIR": args.data_dir,
         "GAZETTE_ANSWER_MODE": "extractive",
         "HF_HUB_OFFLINE": "1",
     }
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.address",
-        "127.0.0.1",
-        "--server.port",
-        str(port),
-    ]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_app(env, subprocess.DEVNULL)
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                time.sleep(0.2)
         healthy = time.perf_counter() - t0
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
@@ -86,8 +58,7 @@ def main() -> None:
             warm = [ask(page, QUESTIONS[1 + i % (len(QUESTIONS) - 1)]) for i in range(args.runs)]
             browser.close()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
+        stop_app(proc)
     result = {
         "server_healthy_s": round(healthy, 2),
         "first_answer_s": round(first, 2),

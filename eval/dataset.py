@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -41,20 +41,8 @@ ItemType = Literal[
     "out_of_scope",
     "adversarial",
 ]
-PERSONAS: tuple[str, ...] = ("family", "official", "qa")
-ITEM_TYPES: tuple[str, ...] = (
-    "fact",
-    "numeric",
-    "table_lookup",
-    "list",
-    "multi_hop",
-    "comparison",
-    "date",
-    "who_is_responsible",
-    "unanswerable",
-    "out_of_scope",
-    "adversarial",
-)
+PERSONAS: tuple[str, ...] = get_args(Persona)
+ITEM_TYPES: tuple[str, ...] = get_args(ItemType)
 EVERYDAY_MARK = "[everyday]"
 KP_ESCAPE_MARK = "[kp-not-in-quote]"
 DEFAULT_DATASET = Path(__file__).resolve().parent / "dataset.jsonl"

@@ -18,7 +18,9 @@ WINDOW = 500
 class NaiveAssistant:
     """Dense-only retrieval over fixed windows; answers with the best window verbatim."""
 
-    def __init__(self, embedder: Embedder, doc_texts: dict[str, str], doc_titles: dict[str, str], top_k: int = 8):
+    def __init__(
+        self, embedder: Embedder, doc_texts: dict[str, str], doc_titles: dict[str, str], top_k: int = 8
+    ):
         self.embedder = embedder
         self.top_k = top_k
         self.windows: list[tuple[str, str]] = []  # (doc key, window text)
@@ -28,7 +30,11 @@ class NaiveAssistant:
                 if piece.strip():
                     self.windows.append((key, piece))
         self.titles = doc_titles
-        self.vectors = embedder.embed_passages([w for _, w in self.windows]) if self.windows else np.zeros((0, embedder.dim))
+        self.vectors = (
+            embedder.embed_passages([w for _, w in self.windows])
+            if self.windows
+            else np.zeros((0, embedder.dim))
+        )
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         t0 = time.perf_counter()
@@ -36,7 +42,13 @@ class NaiveAssistant:
         scores = self.vectors @ q
         order = np.argsort(-scores)[: self.top_k]
         passages = [
-            Passage(chunk_id=f"naive-{i}", doc_number=self.windows[i][0], section=self.windows[i][0], text=self.windows[i][1], score=float(scores[i]))
+            Passage(
+                chunk_id=f"naive-{i}",
+                doc_number=self.windows[i][0],
+                section=self.windows[i][0],
+                text=self.windows[i][1],
+                score=float(scores[i]),
+            )
             for i in order
         ]
         best = passages[0] if passages else None

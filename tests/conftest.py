@@ -10,6 +10,18 @@ import pytest
 from assistant.settings import REPO_ROOT, Settings
 
 GAZETTE = REPO_ROOT / "data" / "gazettes" / "changzhi-2024-05.txt"
+# The seven documents of 长治市人民政府公报 2024·05 — a fact of the corpus the tests pin.
+SEVEN_DOCS = frozenset(
+    {
+        "长政发〔2024〕13号",
+        "长政规〔2024〕2号",
+        "长政办发〔2024〕27号",
+        "长政办发〔2024〕28号",
+        "长政办函〔2024〕25号",
+        "长政办函〔2024〕27号",
+        "长政办函〔2024〕28号",
+    }
+)
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 

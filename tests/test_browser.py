@@ -36,16 +36,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """The app served on a free loopback port; stopped (its process group) in teardown."""
-    require(CHROMIUM.exists(), "Debian chromium (apt-get install chromium chromium-driver)")
-    data_dir = prepared_data_dir(tmp_path_factory.mktemp("browser-index"))
+def start_app(env: dict, log) -> tuple[subprocess.Popen, str]:
+    """`streamlit run app.py` on a free loopback port, in its own process group; waits for health."""
     port = free_port()
-    env = {**os.environ, "GAZETTE_DATA_DIR": str(data_dir), "GAZETTE_ANSWER_MODE": "extractive"}
-    env.setdefault("HF_HUB_OFFLINE", "1")
-    env.setdefault("ANONYMIZED_TELEMETRY", "False")
-    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
     cmd = [
         sys.executable,
         "-m",
@@ -61,32 +54,52 @@ def server(tmp_path_factory):
         "--server.port",
         str(port),
     ]
-    started = time.perf_counter()
     proc = subprocess.Popen(
         cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return proc, url
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_app(proc)
+            raise RuntimeError(f"streamlit did not become healthy (exit code {proc.poll()})")
+        time.sleep(0.3)
+
+
+def stop_app(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app served on a free loopback port; stopped (its process group) in teardown."""
+    require(CHROMIUM.exists(), "Debian chromium (apt-get install chromium chromium-driver)")
+    data_dir = prepared_data_dir(tmp_path_factory.mktemp("browser-index"))
+    env = {**os.environ, "GAZETTE_DATA_DIR": str(data_dir), "GAZETTE_ANSWER_MODE": "extractive"}
+    env.setdefault("HF_HUB_OFFLINE", "1")
+    env.setdefault("ANONYMIZED_TELEMETRY", "False")
+    log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("w")
+    started = time.perf_counter()
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not become healthy (exit code {proc.poll()}); see {log.name}")
-            time.sleep(0.3)
+        proc, url = start_app(env, log)
+    except RuntimeError as e:
+        pytest.fail(f"{e}; see {log.name}")
+    try:
         yield {"url": url, "started": started}
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_app(proc)
         log.close()
 
 

@@ -21,21 +21,11 @@ from eval.dataset import (
     gold_docs,
     load_dataset,
 )
+from tests.conftest import SEVEN_DOCS
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "data" / "gazettes" / "changzhi-2024-05.txt"
 DATASET = REPO / "eval" / "dataset.jsonl"
-
-# The seven documents of 长治市人民政府公报 2024·05 — a fact of the corpus.
-SEVEN_DOCS = {
-    "长政发〔2024〕13号",
-    "长政规〔2024〕2号",
-    "长政办发〔2024〕27号",
-    "长政办发〔2024〕28号",
-    "长政办函〔2024〕25号",
-    "长政办函〔2024〕27号",
-    "长政办函〔2024〕28号",
-}
 
 
 def is_english(question: str) -> bool:

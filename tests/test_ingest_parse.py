@@ -10,17 +10,9 @@ from assistant.textnorm import fold
 from ingest.chunk import split_long
 from ingest.sources import ParsedSource, parse_source
 from tests.conftest import GAZETTE
+from tests.conftest import SEVEN_DOCS as SEVEN
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEVEN = {
-    "长政发〔2024〕13号",
-    "长政规〔2024〕2号",
-    "长政办发〔2024〕27号",
-    "长政办发〔2024〕28号",
-    "长政办函〔2024〕25号",
-    "长政办函〔2024〕27号",
-    "长政办函〔2024〕28号",
-}
 
 
 @pytest.fixture(scope="module")
