@@ -190,7 +190,7 @@ class Assistant:
                 return NOT_IN_GAZETTE
         elif top.coverage < s.refuse_min_coverage and self._topical_similarity(q, top) < s.refuse_min_dense:
             return NOT_IN_GAZETTE
-        answer_from = self.extractive._pick(q, hits).chunk
+        answer_from = self.extractive.pick(q, hits).chunk
         evidence = answer_from.section + "\n" + answer_from.text
         missing = missing_facet(q, evidence, self._indexed_numbers, self._listed_numbers)
         if missing:

@@ -149,7 +149,7 @@ class ExtractiveAnswerer:
         routed = self.r.route(q)
         if len(routed) > 1 and not q.doc_numbers:
             return self._ambiguous_number(routed)
-        best = self._pick(q, hits)
+        best = self.pick(q, hits)
         c = best.chunk
         if (
             q.wants("docmeta")
@@ -253,7 +253,7 @@ class ExtractiveAnswerer:
         pieces = [Piece(c, p) for c in chosen for p in c.text.split("\n") if p.strip()]
         return Draft(f"符合条件的{label}文件共列有：" + "；".join(names) + "。", pieces)
 
-    def _pick(self, q: Query, hits: list[Hit]) -> Hit:
+    def pick(self, q: Query, hits: list[Hit]) -> Hit:
         """The hit to answer from: the top one, unless a close runner-up holds what is asked
         (an amount for a money question, a time for a when-question, the asker's age band)
         and the top one does not. A 落款 answers only questions about the document."""
@@ -347,11 +347,9 @@ class ExtractiveAnswerer:
         text = f"“{table}”列出的是：" + "；".join(labels) + "。"
         pieces = []
         for x in rows:
-            key = x.fields.get("服务项目") or next(iter(x.fields.values()), "")
-            for col in ("法律条款",):
-                if col in x.fields:
-                    key = sentences(x.fields[col])[0][:20] if sentences(x.fields[col]) else key
-            pieces.append(Piece(x, key))
+            law = x.fields.get("法律条款", "")
+            key = law[:20] if law else (x.fields.get("服务项目") or next(iter(x.fields.values()), ""))
+            pieces.append(Piece(x, key))  # the cell that names the row, as printed
         return Draft(text, pieces)
 
     def _benefit_rows(self, q: Query, c: Chunk, hits: list[Hit]) -> Draft:
