@@ -423,16 +423,14 @@ class ExtractiveAnswerer:
         first += "。"
         if outside:
             first += "（公报列出的年龄档不包含您说的年龄。）"
+        # the rest of the row for context; the row is already cited, and only what answers is quoted
         details = []
         if standard and _trim(standard) not in lead:
             details.append(f"服务标准：{_trim(standard)}")
-            pieces.append(Piece(c, _trim(standard)))
         if content and _trim(content) not in lead:
             details.append(f"服务内容：{_trim(content)}")
-            pieces.append(Piece(c, _trim(content)))
         if f.get("对象"):
             details.append(f"对象：{f['对象']}")
-            pieces.append(Piece(c, f["对象"]))
         text = first + ("\n" + "。\n".join(details) + "。" if details else "")
         return Draft(text, pieces)
 
