@@ -7,6 +7,7 @@ every new text has been embedded; the docstore, BM25 and manifest are replaced a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -49,7 +50,13 @@ def _write_json_atomic(path: Path, data) -> None:
 
 
 def _safe_name(source: str) -> str:
-    return source.replace("/", "__")
+    """A file name for a source's docstore: the source name, or, when that would pass the
+    filesystems' 255-byte limit (some law titles do), its start and a hash of the whole."""
+    name = source.replace("/", "__")
+    if len(name.encode("utf-8")) <= 150:
+        return name
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+    return f"{name.encode('utf-8')[:90].decode('utf-8', 'ignore')}-{digest}"
 
 
 def chroma_client(settings: Settings):

@@ -103,6 +103,20 @@ class TestSync:
         assert all(d.status == "valid" for d in docs.values())
 
 
+def test_a_source_with_a_very_long_name_is_indexed(settings, fake_embedder, tmp_path):
+    # some law titles pass the 255-byte file-name limit once used for the docstore file
+    long_dir = tmp_path / "司法解释"
+    long_dir.mkdir()
+    law = long_dir / ("最高人民法院关于" + "审理某类案件具体应用法律若干问题" * 4 + "的解释(2004-09-03).md")
+    law.write_text(
+        "# 最高人民法院关于某问题的解释\n\n第一条 为正确审理案件，制定本解释。\n", encoding="utf-8"
+    )
+    stats = run_ingest(settings, fake_embedder, [law])[0]
+    store = IndexStore(settings, fake_embedder)
+    assert stats.added == 1 and len(store.all_chunks()) == 1
+    assert all(len(p.name.encode()) < 255 for p in (settings.index_dir / "docstore").iterdir())
+
+
 class TestModelMismatch:
     def test_index_built_with_another_model_is_refused(self, settings, fake_embedder, gazette_copy):
         run_ingest(settings, fake_embedder, [gazette_copy])
