@@ -298,10 +298,10 @@ class ExtractiveAnswerer:
 
     # -- documents -------------------------------------------------------------------------
     def _signature(self, doc_id: str) -> Chunk | None:
-        return next((c for c in self.r.chunks if c.doc_id == doc_id and c.section.endswith("落款")), None)
+        return next((c for c in self.r.by_doc.get(doc_id, []) if c.section.endswith("落款")), None)
 
     def _title_chunk(self, doc_id: str) -> Chunk | None:
-        return next((c for c in self.r.chunks if c.doc_id == doc_id and c.kind == "preamble"), None)
+        return next((c for c in self.r.by_doc.get(doc_id, []) if c.kind == "preamble"), None)
 
     def _about_document(self, q: Query, doc_id: str) -> Draft:
         head = self._title_chunk(doc_id)
@@ -337,11 +337,7 @@ class ExtractiveAnswerer:
         return not any(len(key_name(h.chunk)) >= 2 and key_name(h.chunk) in q.text for h in hits[:5])
 
     def _whole_table(self, c: Chunk) -> Draft:
-        rows = [
-            x
-            for x in self.r.chunks
-            if x.doc_id == c.doc_id and x.kind == "table_row" and x.parent == c.parent
-        ]
+        rows = [x for x in self.r.by_doc[c.doc_id] if x.kind == "table_row" and x.parent == c.parent]
         labels = [x.section.rsplit(" › ", 1)[-1] for x in rows]
         table = c.parent.rsplit(" › ", 1)[-1]
         text = f"“{table}”列出的是：" + "；".join(labels) + "。"

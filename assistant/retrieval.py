@@ -85,8 +85,10 @@ class Retriever:
             if doc is not None and c.kind != "list_entry":
                 c.status = doc.status
         self.by_section: dict[str, list[Chunk]] = {}
+        self.by_doc: dict[str, list[Chunk]] = {}  # reading order within each document
         for c in self.chunks:
             self.by_section.setdefault(c.section, []).append(c)
+            self.by_doc.setdefault(c.doc_id, []).append(c)
         self._tokens: dict[str, frozenset[str]] = {}  # chunk id -> keyword set, filled lazily
         self._load_bm25()
         self.collection = self.store.collection
@@ -261,21 +263,14 @@ class Retriever:
         if chunk.kind == "preamble":
             return []  # the title heads the whole document, not a list
         prefix = chunk.section + SECTION_SEP
-        return [c for c in self.chunks if c.doc_id == chunk.doc_id and c.section.startswith(prefix)]
-
-    def siblings(self, chunk: Chunk) -> list[Chunk]:
-        """Chunks that share this chunk's parent section, in reading order (itself included)."""
-        prefix = chunk.parent + SECTION_SEP
-        return [
-            c
-            for c in self.chunks
-            if c.doc_id == chunk.doc_id and c.section.startswith(prefix) and c.parent == chunk.parent
-        ]
+        return [c for c in self.by_doc.get(chunk.doc_id, []) if c.section.startswith(prefix)]
 
     def section_text(self, section: str) -> str:
         """The full text of a section (for context expansion and the UI's expander)."""
         prefix = section + SECTION_SEP
-        parts = [c.text for c in self.chunks if c.section == section or c.section.startswith(prefix)]
+        known = self.by_section.get(section)
+        pool = self.by_doc[known[0].doc_id] if known else self.chunks
+        parts = [c.text for c in pool if c.section == section or c.section.startswith(prefix)]
         return "\n".join(parts)
 
     def parent_of(self, chunk: Chunk) -> Chunk | None:
