@@ -311,26 +311,34 @@ class Assistant:
                 "the language model said the gazette does not answer, but retrieval found evidence; answered extractively instead",
             )
         evidence = [h.chunk.text for h in passages]
-        found = problems(text, q, evidence, [h.chunk.doc_number for h in passages])
+        doc_numbers = [h.chunk.doc_number for h in passages]
+        found = problems(text, q, evidence, doc_numbers)
+        note = ""
         if found:
-            return _Generated(
-                None,
-                None,
-                "generated answer failed verification ("
-                + "; ".join(found)
-                + "); replaced by the extractive answer",
+            bare = re.sub(r"\[\d+\]", "", text).strip()
+            if problems(bare, q, evidence, doc_numbers):
+                return _Generated(
+                    None,
+                    None,
+                    "generated answer failed verification ("
+                    + "; ".join(found)
+                    + "); replaced by the extractive answer",
+                )
+            # every fact is in the retrieved passages, only its [n] pointed elsewhere: repair
+            text, note = (
+                bare,
+                "the model's [n] did not point at the passages holding its facts; the checker re-attached the citations",
             )
         valid, _ = cited_indexes(text, len(passages))
-        note = ""
         plain = re.sub(r"\[\d+\]", "", text)
         if not valid:
-            # the model cited nothing: attach the passages whose sentences the answer rests on
+            # no usable markers: cite the passages whose sentences the answer rests on
             valid = [
                 i
                 for i, h in enumerate(passages, 1)
                 if max((overlap(s, plain) for s in sentences(h.chunk.text)), default=0) >= 0.5
             ]
-            note = "the model gave no [n] markers; citations were attached by the checker"
+            note = note or "the model gave no [n] markers; citations were attached by the checker"
             if not valid:
                 return _Generated(
                     None,

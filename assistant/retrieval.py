@@ -105,11 +105,11 @@ class Retriever:
         # document frequency -> IDF for the coverage signal
         self.idf: dict[str, float] = {}
         if self.bm25 is not None:
-            df = np.zeros(len(vocab), dtype=np.int64)
-            indices = self.bm25.scores["indices"]
-            np.add.at(df, indices, 1)
+            # bm25s stores scores token by token (CSC): a token's run length is its document count
+            df = np.diff(self.bm25.scores["indptr"])
             for tok, i in vocab.items():
-                self.idf[tok] = float(np.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5)))
+                d = int(df[i]) if i < len(df) else 0
+                self.idf[tok] = float(np.log(1 + (n - d + 0.5) / (d + 0.5)))
         self.max_idf = float(np.log(1 + (n + 0.5) / 0.5))
 
     # -- routing -------------------------------------------------------------------------
@@ -190,7 +190,9 @@ class Retriever:
         keyword: list[tuple[str, float]] = []
         if self.bm25 is not None and tokens and mode != "dense":
             scores = self.bm25.get_scores(tokens)
-            order = np.argsort(-scores)
+            take = min(n_cand * 4, len(scores))
+            top = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else np.arange(len(scores))
+            order = top[np.argsort(-scores[top])]
             for i in order[: n_cand * 4]:
                 if scores[i] <= 0:
                     break

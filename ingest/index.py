@@ -53,7 +53,7 @@ def _safe_name(source: str) -> str:
     """A file name for a source's docstore: the source name, or, when that would pass the
     filesystems' 255-byte limit (some law titles do), its start and a hash of the whole."""
     name = source.replace("/", "__")
-    if len(name.encode("utf-8")) <= 150:
+    if len(name.encode("utf-8")) <= 225:  # room for ".json" and the temporary file's suffix
         return name
     digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
     return f"{name.encode('utf-8')[:90].decode('utf-8', 'ignore')}-{digest}"
