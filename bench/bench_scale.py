@@ -80,11 +80,14 @@ def pending_files(settings, files: list[Path]) -> tuple[list[Path], int]:
     from ingest.index import IndexStore
     from ingest.sources import source_name
 
-    manifest = IndexStore(settings).manifest() or {"sources": {}}
+    store = IndexStore(settings)
+    manifest = store.manifest() or {"sources": {}}
     todo, done = [], 0
     for p in files:
         entry = manifest["sources"].get(source_name(p))
-        if entry:
+        # a docstore file missing under the current naming (ingest/index.py _safe_name changed)
+        # is re-synced: its vectors are in Chroma, so nothing is embedded again
+        if entry and store.docstore_path(source_name(p)).exists():
             text = p.read_bytes().decode("utf-8-sig", errors="replace")
             if hashlib.sha256(text.encode("utf-8")).hexdigest() == entry["sha256"]:
                 done += 1
@@ -116,8 +119,13 @@ def build(args, log: Log) -> dict:
     # The docstore file is named after the source (ingest/index.py docstore_path) and written via
     # mkstemp(prefix=name, suffix=".tmp"): a name over 255 bytes fails with ENAMETOOLONG *after*
     # the batch's vectors are in Chroma. Skip such files up front and report them.
+    from ingest.index import _safe_name
+
+    state["failed"] = {
+        k: v for k, v in state["failed"].items() if not v.startswith("docstore file name too long")
+    }  # re-checked below with the product's current naming
     for p in todo:
-        name = source_name(p).replace("/", "__") + ".json"
+        name = _safe_name(source_name(p)) + ".json"
         if len(name.encode()) + 8 + len(".tmp") > 255:
             state["failed"][str(p)] = (
                 f"docstore file name too long ({len(name.encode())} bytes + 12 for the temp file > 255): "
