@@ -49,14 +49,19 @@ def _write_json_atomic(path: Path, data) -> None:
     os.replace(tmp, path)
 
 
+def _hashed_name(source: str) -> str:
+    name = source.replace("/", "__")
+    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+    return f"{name.encode('utf-8')[:90].decode('utf-8', 'ignore')}-{digest}"
+
+
 def _safe_name(source: str) -> str:
     """A file name for a source's docstore: the source name, or, when that would pass the
     filesystems' 255-byte limit (some law titles do), its start and a hash of the whole."""
     name = source.replace("/", "__")
     if len(name.encode("utf-8")) <= 225:  # room for ".json" and the temporary file's suffix
         return name
-    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
-    return f"{name.encode('utf-8')[:90].decode('utf-8', 'ignore')}-{digest}"
+    return _hashed_name(source)
 
 
 def chroma_client(settings: Settings):
@@ -127,6 +132,8 @@ class IndexStore:
     def load_source(self, source: str) -> dict | None:
         if source not in self._loaded:
             p = self.docstore_path(source)
+            if not p.exists():  # an index written when long names were hashed from 150 bytes on
+                p = self.root / "docstore" / f"{_hashed_name(source)}.json"
             self._loaded[source] = json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
         return self._loaded[source]
 
