@@ -29,24 +29,13 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench_ask import loadavg, proc_status_kb  # shared helpers (run as bench/<script>.py)
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 GOAL_COLD_S = 45.0
 GOAL_REINGEST_S = 3.0
-
-
-def proc_status_kb(field: str) -> int:
-    """VmRSS / VmHWM of this process, in kB (Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def loadavg() -> list[str]:
-    with open("/proc/loadavg") as f:
-        return f.read().split()[:3]
 
 
 @contextmanager
