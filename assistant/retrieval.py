@@ -18,6 +18,16 @@ from assistant.query import Query, age_fits, parse_query
 from assistant.schema import SECTION_SEP, Chunk, DocInfo, Passage
 from assistant.settings import Settings
 
+LAW_NAMED = re.compile(
+    r"《[^》]*法[^》]*》|[\u4e00-\u9fff]{2,12}法(?:第[零一二三四五六七八九十百千]+条)|法律|法规|条例"
+)
+
+
+def names_a_law(text: str) -> bool:
+    """ "噪声污染防治法第八十二条", "《矿产资源法》…": the asker wants the law itself."""
+    return bool(LAW_NAMED.search(text))
+
+
 NUMBERING = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+[\.．]|第[零一二三四五六七八九十百]+条)\s*"
 )
@@ -90,7 +100,18 @@ class Retriever:
             self.by_section.setdefault(c.section, []).append(c)
             self.by_doc.setdefault(c.doc_id, []).append(c)
         self._tokens: dict[str, frozenset[str]] = {}  # chunk id -> keyword set, filled lazily
+        self.gazette_docs = sorted(d.id for d in self.docs.values() if d.kind == "gazette")
+        self.has_laws = any(d.kind == "law" for d in self.docs.values())
         self._load_bm25()
+        gazette = set(self.gazette_docs)
+        self._gazette_rows = np.array(
+            [
+                i
+                for i, cid in enumerate(self.bm25_ids)
+                if cid in self.by_id and self.by_id[cid].doc_id in gazette
+            ],
+            dtype=np.int64,
+        )
         self.collection = self.store.collection
 
     def _load_bm25(self) -> None:
@@ -169,48 +190,68 @@ class Retriever:
         tokens = list(dict.fromkeys(tokenize(q.text)))
         # dense
         qvec = self.embedder.embed_query(q.text)
-        res = {"ids": [[]], "distances": [[]]} if mode == "keyword" else None
-        where = None
-        if allowed_docs is not None:
-            where = {"doc_id": {"$in": sorted(allowed_docs)}}
-        if res is None:
-            res = self.collection.query(
-                query_embeddings=[np.asarray(qvec, dtype=np.float32).tolist()],
-                n_results=min(n_cand, max(len(self.chunks), 1)),
-                where=where,
-                include=["distances"],
-            )
-        dense = [
-            (cid, 1.0 - float(d))
-            for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)
-            if cid in self.by_id
-        ]
-        dense = [(cid, s) for cid, s in dense if ok(self.by_id[cid])]
+        # With national laws in the index, the gazette is what this assistant answers from: its
+        # passages always get a place among the candidates (a gazette-only dense query and BM25
+        # pass), and law passages count less in fusion unless the question names a law.
+        favour_gazette = self.has_laws and allowed_docs is None and not names_a_law(q.text)
+        dense: list[tuple[str, float]] = []
+        if mode != "keyword":
+            wheres = [None if allowed_docs is None else {"doc_id": {"$in": sorted(allowed_docs)}}]
+            if favour_gazette and self.gazette_docs:
+                wheres.append({"doc_id": {"$in": self.gazette_docs}})
+            seen: set[str] = set()
+            for where in wheres:
+                res = self.collection.query(
+                    query_embeddings=[np.asarray(qvec, dtype=np.float32).tolist()],
+                    n_results=min(n_cand, max(len(self.chunks), 1)),
+                    where=where,
+                    include=["distances"],
+                )
+                for cid, d in zip(res["ids"][0], res["distances"][0], strict=True):
+                    if cid in self.by_id and cid not in seen and ok(self.by_id[cid]):
+                        seen.add(cid)
+                        dense.append((cid, 1.0 - float(d)))
+            dense.sort(key=lambda t: -t[1])
         # keyword
         keyword: list[tuple[str, float]] = []
         if self.bm25 is not None and tokens and mode != "dense":
             scores = self.bm25.get_scores(tokens)
-            take = min(n_cand * 4, len(scores))
-            top = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else np.arange(len(scores))
-            order = top[np.argsort(-scores[top])]
-            for i in order[: n_cand * 4]:
-                if scores[i] <= 0:
-                    break
-                cid = self.bm25_ids[i]
-                if cid in self.by_id and ok(self.by_id[cid]):
-                    keyword.append((cid, float(scores[i])))
-                if len(keyword) >= n_cand:
-                    break
+            pools = [np.arange(len(scores))]
+            if favour_gazette and len(self._gazette_rows):
+                pools.append(self._gazette_rows)
+            seen_rows: set[int] = set()
+            for pool in pools:
+                sub = scores[pool]
+                take = min(n_cand * 4, len(sub))
+                top = np.argpartition(-sub, take - 1)[:take] if take < len(sub) else np.arange(len(sub))
+                for j in top[np.argsort(-sub[top])]:
+                    i = int(pool[j])
+                    if scores[i] <= 0 or i in seen_rows:
+                        continue
+                    seen_rows.add(i)
+                    cid = self.bm25_ids[i]
+                    if cid in self.by_id and ok(self.by_id[cid]):
+                        keyword.append((cid, float(scores[i])))
+            keyword.sort(key=lambda t: -t[1])
+            keyword = keyword[: n_cand * (2 if favour_gazette else 1)]
         hits: dict[str, Hit] = {}
         k = self.settings.rrf_k
+
+        def weight(cid: str) -> float:
+            return (
+                self.settings.law_weight
+                if favour_gazette and self.docs[self.by_id[cid].doc_id].kind == "law"
+                else 1.0
+            )
+
         for rank, (cid, s) in enumerate(dense):
             h = hits.setdefault(cid, Hit(self.by_id[cid]))
             h.dense = s
-            h.score += 1.0 / (k + rank + 1)
+            h.score += weight(cid) / (k + rank + 1)
         for rank, (cid, s) in enumerate(keyword):
             h = hits.setdefault(cid, Hit(self.by_id[cid]))
             h.keyword = s
-            h.score += 1.0 / (k + rank + 1)
+            h.score += weight(cid) / (k + rank + 1)
         if not hits and allowed_docs is not None:
             for c in self.chunks:
                 if ok(c):

@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     top_k: int = Field(8, description="Passages returned per question.")
     candidates: int = Field(40, description="Candidates taken from each retriever before fusion.")
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant.")
+    law_weight: float = Field(
+        0.5,
+        description="Weight of national-law passages in fusion (gazette = 1) unless the question names a law.",
+    )
 
     refuse_min_coverage: float = Field(
         0.30,

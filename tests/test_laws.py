@@ -55,3 +55,18 @@ def test_two_versions_of_one_law_stay_apart(laws_dir):
     new = parse_source(laws_dir / "经济法" / "矿产资源法(2024-11-08).md")
     assert old.docs[0].info.id != new.docs[0].info.id
     assert not {c.chunk_id for c in old.chunks} & {c.chunk_id for c in new.chunks}
+
+
+def test_gazette_comes_first_unless_a_law_is_named(settings, fake_embedder, laws_dir):
+    from assistant.retrieval import Retriever, names_a_law
+
+    run_ingest(settings, fake_embedder, [GAZETTE, laws_dir / "行政法" / "噪声污染防治法(2021-12-24).md"])
+    r = Retriever(settings, fake_embedder)
+    # the noise law's own articles share every word with the 27号 table's rows
+    question = "在噪声敏感建筑物集中区域使用高音广播喇叭的，由哪个部门处罚？"
+    assert [h.chunk.doc_number for h in r.search(question)[:3]] == ["长政办发〔2024〕27号"] * 3
+    equal = Retriever(settings.model_copy(update={"law_weight": 1.0}), fake_embedder)
+    assert any(h.chunk.doc_number is None for h in equal.search(question)[:3])  # laws crowd in
+    assert names_a_law("噪声污染防治法第八十二条怎么规定的？")
+    hits = r.search("噪声污染防治法第八十二条怎么规定的？")
+    assert any(h.chunk.doc_id.startswith("中华人民共和国噪声污染防治法") for h in hits[:3])
