@@ -20,35 +20,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
-from bench_ask import loadavg, proc_status_kb  # shared helpers (run as bench/<script>.py)
+from bench_ask import loadavg, paused, proc_status_kb  # shared helpers (run as bench/<script>.py)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 GOAL_COLD_S = 45.0
 GOAL_REINGEST_S = 3.0
-
-
-@contextmanager
-def paused(pid: int | None):
-    """SIGSTOP one process of ours (e.g. a background scale build) while timing, SIGCONT after."""
-    if not pid:
-        yield
-        return
-    os.kill(pid, signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        os.kill(pid, signal.SIGCONT)
 
 
 class Timers:

@@ -27,19 +27,14 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # a script: reuse bench_ask's helpers
+from bench_ask import proc_status_kb  # noqa: E402
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 DEFAULT_DIR = Path.home() / ".cache" / "gazette-assistant" / "scale-index"
 GOAL_P50_MS = 150.0
-
-
-def proc_status_kb(field: str) -> int:
-    """VmRSS / VmHWM of this process, in kB (Linux)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
 
 
 class Log:
