@@ -9,15 +9,24 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 
-from assistant.extractive import Draft, ExtractiveAnswerer, Piece, overlap, sentences
+from assistant.answerers.base import Draft, Piece
+from assistant.answerers.text import overlap, rank_by_overlap, sentences
+from assistant.extractive import ExtractiveAnswerer
 from assistant.facets import MONEY, TIME, is_confirmation, missing_facet, unsupported_request
+from assistant.langchain import GazetteRetriever
+from assistant.llm import LLMError, make_backend
+from assistant.prompts import answer_prompt
 from assistant.query import Query, parse_query
 from assistant.retrieval import Hit, Retriever
-from assistant.schema import NOT_IN_GAZETTE, Answer, Citation, DocInfo
-from assistant.settings import Settings, get_settings
-from assistant.textnorm import fold
+from assistant.verify import cited_indexes, problems
+from core.embedding import load_embedder
+from core.keywords import tokenize
+from core.schema import NOT_IN_GAZETTE, Answer, Chunk, Citation, DocInfo
+from core.settings import Settings, get_settings
+from core.textnorm import fold
 
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 FOLLOW_UP = re.compile(r"^(那|那么|还有|如果|要是|假如|另外|and |what about)", re.IGNORECASE)
@@ -65,20 +74,56 @@ class Assistant:
     @classmethod
     def load(cls, settings: Settings | None = None) -> Assistant:
         """Open the index with the configured embedder (and LLM backend in LLM modes)."""
-        from assistant.embedding import load_embedder
-
         settings = settings or get_settings()
         retriever = Retriever(settings, load_embedder(settings))
         backend = None
         if settings.answer_mode in ("local", "openai"):
-            from assistant.llm import make_backend
-
             backend = make_backend(settings)
         return cls(settings, retriever, backend)
 
+    def with_backend(self, settings: Settings, backend) -> Assistant:
+        """An Assistant in another answer mode that shares this one's open index and embedder."""
+        return type(self)(settings, self.retriever, backend)
+
+    @classmethod
+    def with_mode(cls, base: Assistant, settings: Settings) -> Assistant:
+        """``base``'s index in ``settings.answer_mode`` (starting the LLM backend it needs)."""
+        backend = make_backend(settings) if settings.answer_mode in ("local", "openai") else None
+        return base.with_backend(settings, backend)
+
     # -- public API --------------------------------------------------------------------------
+    @property
+    def embedder(self):
+        """The embedding model the index was built with (loaded lazily on first use)."""
+        return self.retriever.embedder
+
     def documents(self) -> list[DocInfo]:
+        """Every indexed document (gazette documents and laws), with validity as the lists state it."""
         return list(self.retriever.docs.values())
+
+    def document(self, doc_id: str) -> DocInfo | None:
+        return self.retriever.docs.get(doc_id)
+
+    def chunk(self, chunk_id: str) -> Chunk | None:
+        return self.retriever.by_id.get(chunk_id)
+
+    def chunks(self, doc_id: str | None = None) -> list[Chunk]:
+        """Indexed chunks in reading order: one document's, or all."""
+        if doc_id is None:
+            return list(self.retriever.chunks)
+        return list(self.retriever.by_doc.get(doc_id, []))
+
+    def section_text(self, section: str) -> str:
+        """The whole text of a section (all its chunks), for "show the whole clause"."""
+        return self.retriever.section_text(section)
+
+    def doc_texts(self) -> dict[str, str]:
+        """Document id -> its printed text: what quotes are checked against."""
+        return self.retriever.store.doc_texts()
+
+    def as_retriever(self, k: int = 5, doc_ids: list[str] | None = None) -> GazetteRetriever:
+        """This index as a LangChain retriever returning cited Documents."""
+        return GazetteRetriever(retriever=self.retriever, k=k, doc_ids=doc_ids)
 
     def ask(
         self, question: str, history: list[dict] | None = None, doc_ids: list[str] | None = None
@@ -272,11 +317,6 @@ class Assistant:
 
         A 1.5B model on two cores reads ~70 tokens/s, so it gets the three best passages cut
         to their best sentences, and the extractive key points to phrase from."""
-        from assistant.extractive import rank_by_overlap
-        from assistant.llm import LLMError
-        from assistant.prompts import render
-        from assistant.verify import cited_indexes, problems
-
         passages = hits[: min(3, len(hits))]
         blocks = []
         for i, h in enumerate(passages, 1):
@@ -286,15 +326,9 @@ class Assistant:
             body = "".join(sents[j] for j in best)[:300]
             blocks.append(f"[{i}] {h.chunk.section}\n{body}")
         key_points = "\n".join(f"- {p.quote}" for p in draft.pieces[:4]) or "（无）"
-        messages = [
-            {"role": "system", "content": render("answer_system", not_found=NOT_IN_GAZETTE)},
-            {
-                "role": "user",
-                "content": render(
-                    "answer_user", passages="\n".join(blocks), key_points=key_points, question=q.raw
-                ),
-            },
-        ]
+        messages = answer_prompt().format_messages(
+            not_found=NOT_IN_GAZETTE, passages="\n".join(blocks), key_points=key_points, question=q.raw
+        )
         parts: list[str] = []
         try:
             for delta in self.backend.stream(messages):
@@ -360,10 +394,6 @@ class _Generated:
 
 def _common_title_words(titles: list[str]) -> list[str]:
     """Words in at least half of the document titles (the issuer and city), longest first."""
-    from collections import Counter
-
-    from assistant.keywords import tokenize
-
     if not titles:
         return []
     counts = Counter(w for t in titles for w in set(tokenize(t)) if len(w) >= 2)

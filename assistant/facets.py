@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.query import Query
-from assistant.textnorm import find_doc_numbers
+from core.textnorm import find_doc_numbers
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from assistant.schema import SECTION_SEP, Chunk, Citation
+from core.schema import SECTION_SEP, Chunk, Citation
 
 STATUS_ZH = {"valid": "有效", "repealed": "已废止或失效", "unknown": "未注明"}
 
@@ -58,7 +58,7 @@ def crumbs(section: str) -> str:
 
 
 def _folded_index(text: str) -> tuple[str, list[int]]:
-    """``text`` folded like :func:`assistant.textnorm.fold`, with each folded char's source offset."""
+    """``text`` folded like :func:`core.textnorm.fold`, with each folded char's source offset."""
     skip = set()
     for m in _TAGS.finditer(text):
         skip.update(range(m.start(), m.end()))

@@ -1,11 +1,14 @@
-"""Prompt templates live in prompts/ as files; loaded once and checked for their variables."""
+"""Prompt templates live in prompts/ as files; loaded once, checked for their variables, and
+served as LangChain ``ChatPromptTemplate``s."""
 
 from __future__ import annotations
 
 import string
 from functools import cache
 
-from assistant.settings import REPO_ROOT
+from langchain_core.prompts import ChatPromptTemplate
+
+from core.settings import REPO_ROOT
 
 PROMPTS_DIR = REPO_ROOT / "prompts"
 REQUIRED = {
@@ -35,5 +38,9 @@ def load_prompt(name: str) -> str:
     return text
 
 
-def render(name: str, **values: str) -> str:
-    return load_prompt(name).format(**values)
+@cache
+def answer_prompt() -> ChatPromptTemplate:
+    """The answer prompt: the system rules, then the passages, key points and question."""
+    return ChatPromptTemplate.from_messages(
+        [("system", load_prompt("answer_system")), ("human", load_prompt("answer_user"))]
+    )

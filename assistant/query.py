@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.numerals import cn_to_int
-from assistant.textnorm import find_doc_numbers, normalize_question
+from core.numerals import cn_to_int
+from core.textnorm import find_doc_numbers, normalize_question
 
 AGE_PATTERNS = [
     re.compile(r"(\d{2,3})\s*(?:周岁|岁|了|多岁)"),

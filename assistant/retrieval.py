@@ -6,17 +6,17 @@ a query only embeds the question and ranks.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.embedding import Embedder
-from assistant.keywords import tokenize
 from assistant.query import Query, age_fits, parse_query
-from assistant.schema import SECTION_SEP, Chunk, DocInfo, Passage
-from assistant.settings import Settings
+from core.embedding import Embedder
+from core.keywords import tokenize
+from core.schema import SECTION_SEP, Chunk, DocInfo, Passage
+from core.settings import Settings
+from store.index import IndexMissingError, IndexStore
 
 LAW_NAMED = re.compile(
     r"《[^》]*法[^》]*》|[\u4e00-\u9fff]{2,12}法(?:第[零一二三四五六七八九十百千]+条)|法律|法规|条例"
@@ -40,10 +40,6 @@ def key_name(chunk: Chunk) -> str:
         return re.sub(r"^\d+\s*", "", item).strip()
     last = chunk.section.rsplit(SECTION_SEP, 1)[-1]
     return NUMBERING.sub("", last).strip()
-
-
-class IndexMissingError(RuntimeError):
-    """No index on disk yet."""
 
 
 @dataclass
@@ -77,8 +73,6 @@ class Retriever:
     """Opens the index once; ``search`` ranks chunks for a question."""
 
     def __init__(self, settings: Settings, embedder: Embedder):
-        from ingest.index import IndexStore  # the store's read side; ingest writes, we only read
-
         self.settings = settings
         self.embedder = embedder
         self.store = IndexStore(settings, embedder)
@@ -115,11 +109,7 @@ class Retriever:
         self.collection = self.store.collection
 
     def _load_bm25(self) -> None:
-        import bm25s
-
-        root = self.settings.index_dir / "bm25"
-        self.bm25_ids: list[str] = json.loads((root / "ids.json").read_text(encoding="utf-8"))
-        self.bm25 = bm25s.BM25.load(str(root / "bm25")) if self.bm25_ids else None
+        self.bm25_ids, self.bm25 = self.store.keyword_index()
         self._row_of = {cid: i for i, cid in enumerate(self.bm25_ids)}
         vocab = self.bm25.vocab_dict if self.bm25 is not None else {}
         n = max(len(self.bm25_ids), 1)

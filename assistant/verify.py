@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from assistant import numerals
 from assistant.query import Query, age_fits
-from assistant.textnorm import find_doc_numbers, fold
+from core import numerals
+from core.textnorm import find_doc_numbers, fold
 
 MARKER = re.compile(r"\[(\d{1,2})\]")
 FACT = re.compile(r"\d+(?:\.\d+)?")

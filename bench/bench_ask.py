@@ -85,7 +85,7 @@ def items_with_gold(items):
 
 def hit_at_k(retriever, items, mode: str = "hybrid", k: int = 5) -> dict:
     """hit@k: any gold quote (folded) inside one of the top-k passages' folded text."""
-    from assistant.textnorm import fold
+    from core.textnorm import fold
 
     hits = 0
     for it in items:
@@ -302,9 +302,9 @@ def main() -> None:
     args = ap.parse_args()
 
     from assistant.chat import Assistant
-    from assistant.embedding import load_embedder
     from assistant.retrieval import Retriever
-    from assistant.settings import Settings
+    from core.embedding import load_embedder
+    from core.settings import Settings
     from ingest.pipeline import run_ingest
 
     items = load_items(args.dataset)

@@ -58,11 +58,11 @@ class Timers:
 def child(phase: str, data_dir: Path) -> dict:
     """One measured ingest in this process; returns its numbers."""
     t_start = time.perf_counter()
-    import ingest.index as index_mod
     import ingest.pipeline as pipeline_mod
-    from assistant.embedding import load_embedder
-    from assistant.settings import Settings
-    from ingest.index import IndexStore
+    import store.index as index_mod
+    from core.embedding import load_embedder
+    from core.settings import Settings
+    from store.index import IndexStore
 
     import_s = time.perf_counter() - t_start
     settings = Settings(data_dir=data_dir)
@@ -144,8 +144,8 @@ def main() -> None:
         print(json.dumps(child(args.child, Path(args.data_dir))))
         return
 
-    from assistant.e5convert import ensure_e5_model  # noqa: F401  (fails early if the package is missing)
-    from assistant.settings import Settings
+    from core.e5convert import ensure_e5_model  # noqa: F401  (fails early if the package is missing)
+    from core.settings import Settings
 
     models = Settings().models_dir
     if not any(models.glob("e5-small-*")):

@@ -72,8 +72,8 @@ def pending_files(settings, files: list[Path]) -> tuple[list[Path], int]:
     """Files not in the manifest with their current content; and how many are already there."""
     import hashlib
 
-    from ingest.index import IndexStore
     from ingest.sources import source_name
+    from store.index import IndexStore
 
     store = IndexStore(settings)
     manifest = store.manifest() or {"sources": {}}
@@ -93,11 +93,11 @@ def pending_files(settings, files: list[Path]) -> tuple[list[Path], int]:
 
 def build(args, log: Log) -> dict:
     """Sync every missing file into the scale index, batch by batch; returns this run's numbers."""
-    from assistant.embedding import load_embedder
-    from assistant.settings import Settings
-    from ingest.index import IndexStore
+    from core.embedding import load_embedder
+    from core.settings import Settings
     from ingest.pipeline import default_paths, run_ingest
     from ingest.sources import IngestError, expand_paths, parse_source, source_name
+    from store.index import IndexStore
 
     data_dir = Path(args.data_dir).expanduser()
     if args.rebuild and data_dir.exists():
@@ -114,7 +114,7 @@ def build(args, log: Log) -> dict:
     # The docstore file is named after the source (ingest/index.py docstore_path) and written via
     # mkstemp(prefix=name, suffix=".tmp"): a name over 255 bytes fails with ENAMETOOLONG *after*
     # the batch's vectors are in Chroma. Skip such files up front and report them.
-    from ingest.index import _safe_name
+    from store.index import _safe_name
 
     state["failed"] = {
         k: v for k, v in state["failed"].items() if not v.startswith("docstore file name too long")
@@ -236,11 +236,11 @@ def query_bench(args, log: Log) -> dict:
     """Retrieval latency and the gazette questions' hit@5 at scale vs a gazette-only index."""
     from bench_ask import hit_at_k, items_with_gold, load_items, pct, retrieval_latencies
 
-    from assistant.embedding import load_embedder
     from assistant.retrieval import Retriever
-    from assistant.settings import Settings
-    from ingest.index import IndexStore
+    from core.embedding import load_embedder
+    from core.settings import Settings
     from ingest.pipeline import run_ingest
+    from store.index import IndexStore
 
     data_dir = Path(args.data_dir).expanduser()
     settings = Settings(data_dir=data_dir)

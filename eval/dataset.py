@@ -6,7 +6,7 @@ One item a line, JSON Lines::
      "gold_doc": "长政办发〔2024〕28号", "gold_quotes": ["…"], "answer_keypoints": ["不低于150元"],
      "notes": "…"}
 
-``gold_quotes`` are verbatim in the sense of :func:`assistant.textnorm.fold`. The loader
+``gold_quotes`` are verbatim in the sense of :func:`core.textnorm.fold`. The loader
 checks every line and raises :class:`DatasetError` naming the file and the line for the
 first problem; nothing is skipped silently.
 
@@ -25,7 +25,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from assistant.textnorm import fold
+from core.textnorm import fold
 
 Persona = Literal["family", "official", "qa"]
 ItemType = Literal[

@@ -1,6 +1,6 @@
 """Metrics of the QA suite: pure functions over (EvalItem, Answer, folded document texts).
 
-Every comparison happens on *folded* text (:func:`assistant.textnorm.fold`: NFKC, no
+Every comparison happens on *folded* text (:func:`core.textnorm.fold`: NFKC, no
 whitespace, no ``<p>``/``<br>``, 〔〕 == []), the one meaning of "verbatim" in DESIGN.md.
 Keypoints and facts are compared after :func:`norm`, which also turns Chinese numerals
 into Arabic ones (一百五十 == 150, 百分之五 == 5%).
@@ -53,9 +53,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from assistant.numerals import normalize_numbers
-from assistant.schema import Answer, Citation
-from assistant.textnorm import find_doc_numbers, fold
+from core.numerals import normalize_numbers
+from core.schema import Answer, Citation
+from core.textnorm import find_doc_numbers, fold
 from eval.dataset import EvalItem, gold_docs
 
 K_VALUES: tuple[int, ...] = (1, 3, 5, 10)

@@ -9,8 +9,8 @@ import time
 
 import numpy as np
 
-from assistant.embedding import Embedder
-from assistant.schema import Answer, Citation, Passage
+from core.embedding import Embedder
+from core.schema import Answer, Citation, Passage
 
 WINDOW = 500
 

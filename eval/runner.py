@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from tqdm import tqdm
 
-from assistant.schema import Answer
+from core.schema import Answer
 from eval.dataset import EvalItem
 from eval.metrics import METRIC_NAMES, ItemScore, breakdown, score_item
 from eval.report import write_reports

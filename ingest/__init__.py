@@ -1,0 +1,18 @@
+"""Ingest: gazette issues and law files -> documents -> units -> chunks, written to the index
+through the store layer. Its public API is what this package exports."""
+
+from ingest.pipeline import default_paths, indexed_documents, remove_source, run_ingest, up_to_date
+from ingest.sources import IngestError, expand_paths, parse_source
+from store.index import IndexMismatchError
+
+__all__ = [
+    "IndexMismatchError",
+    "IngestError",
+    "default_paths",
+    "expand_paths",
+    "indexed_documents",
+    "parse_source",
+    "remove_source",
+    "run_ingest",
+    "up_to_date",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.schema import SECTION_SEP, Chunk, content_id
+from core.schema import SECTION_SEP, Chunk, content_id
 from ingest.units import ParsedDoc, Unit
 
 MAX_CHARS = 360  # ≈ the embedding model's comfortable length for Chinese text

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.schema import DocInfo
-from assistant.textnorm import DOC_NUMBER_RE, canonical_doc_number
+from core.schema import DocInfo
+from core.textnorm import DOC_NUMBER_RE, canonical_doc_number
 from ingest.blocks import Block, clean_cell, split_blocks
 from ingest.units import IngestError, ParsedDoc, Unit
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from assistant.schema import DocInfo
+from core.schema import DocInfo
 from ingest.blocks import split_blocks
 from ingest.units import IngestError, ParsedDoc, Unit
 

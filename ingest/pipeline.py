@@ -3,24 +3,37 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.embedding import Embedder
-from assistant.settings import Settings
-from ingest.index import IndexStore, SyncStats
+from core.embedding import Embedder
+from core.schema import DocInfo
+from core.settings import Settings
 from ingest.sources import expand_paths, parse_source, source_name
+from store.index import IndexStore, SyncStats
 
 
 def default_paths(settings: Settings) -> list[Path]:
     return sorted(settings.gazette_dir.glob("*.txt"))
 
 
+def indexed_documents(settings: Settings) -> list[DocInfo] | None:
+    """What the index holds (None when there is no index yet); loads no model."""
+    store = IndexStore(settings)
+    if store.manifest() is None:
+        return None
+    return store.documents()
+
+
+def remove_source(settings: Settings, embedder: Embedder, source: str) -> SyncStats:
+    """Drop one source from the index; KeyError (naming the indexed sources) when it is not there."""
+    return IndexStore(settings, embedder).remove(source)
+
+
 def up_to_date(settings: Settings, paths: list[Path]) -> bool:
     """True when every path is indexed with its current content (no model needed to tell)."""
-    import hashlib
-
     store = IndexStore(settings)
     manifest = store.manifest()
     if not manifest:
@@ -54,14 +67,14 @@ def run_ingest(
         files = list(dict.fromkeys([*known, *files]))
     parsed = [parse_source(p) for p in files]  # every input parses, or nothing is touched
     if not rebuild:
-        return store.sync(parsed, progress=progress)
+        return store.sync([p.record() for p in parsed], progress=progress)
     # Rebuild beside the live index, then swap: a failure leaves the old index in place.
     # (a Chroma server holds one namespace, so there the staging collection gets its own name)
     name = f"{settings.collection}-rebuild" if settings.chroma_host else settings.collection
     staging = settings.model_copy(update={"data_dir": settings.data_dir / ".rebuild", "collection": name})
     shutil.rmtree(staging.data_dir, ignore_errors=True)
     fresh = IndexStore(staging, embedder)
-    stats = fresh.sync(parsed, progress=progress)
+    stats = fresh.sync([p.record() for p in parsed], progress=progress)
     if settings.chroma_host:
         with contextlib.suppress(Exception):  # absent is fine
             fresh._client.delete_collection(settings.collection)

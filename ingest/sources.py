@@ -6,11 +6,12 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.schema import Chunk
+from core.schema import Chunk
 from ingest.chunk import doc_chunks
 from ingest.gazette import parse_gazette
 from ingest.laws import parse_law
 from ingest.units import IngestError, ParsedDoc
+from store.index import SourceRecord
 
 MAX_BYTES = 50 * 1024 * 1024
 
@@ -25,6 +26,17 @@ class ParsedSource:
     docs: list[ParsedDoc]
     chunks: list[Chunk]
     texts: dict[str, str]  # document id -> its printed text (what quotes are checked against)
+
+    def record(self) -> SourceRecord:
+        """What the index store keeps of this source."""
+        return SourceRecord(
+            name=self.name,
+            path=self.path,
+            sha256=self.sha256,
+            docs=[d.info for d in self.docs],
+            chunks=self.chunks,
+            texts=self.texts,
+        )
 
 
 def source_name(path: Path) -> str:

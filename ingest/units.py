@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.schema import ChunkKind, DocInfo, Status
+from core.schema import ChunkKind, DocInfo, Status
 
 
 class IngestError(ValueError):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 
 GAZETTE = REPO_ROOT / "data" / "gazettes" / "changzhi-2024-05.txt"
 # The seven documents of 长治市人民政府公报 2024·05 — a fact of the corpus the tests pin.
@@ -64,7 +64,7 @@ class KeywordEmbedder:
 
         import numpy as np
 
-        from assistant.keywords import tokenize
+        from core.keywords import tokenize
 
         v = np.zeros(self.dim, dtype=np.float32)
         for tok in tokenize(text):

@@ -10,11 +10,11 @@ import pytest
 from assistant.chat import Assistant, clean_question
 from assistant.query import parse_query
 from assistant.retrieval import IndexMissingError, Retriever
-from assistant.schema import NOT_IN_GAZETTE
-from assistant.settings import Settings
-from assistant.textnorm import fold
 from assistant.verify import problems
-from ingest.index import IndexMismatchError
+from core.schema import NOT_IN_GAZETTE
+from core.settings import Settings
+from core.textnorm import fold
+from store.index import IndexMismatchError
 from tests.conftest import GAZETTE, KeywordEmbedder
 
 FAMILY_Q = "我爸今年91了，高龄津贴一个月有多少？"
@@ -22,7 +22,7 @@ FAMILY_Q = "我爸今年91了，高龄津贴一个月有多少？"
 
 @pytest.fixture(scope="module")
 def real_settings(tmp_path_factory) -> Settings:
-    from assistant.embedding import load_embedder
+    from core.embedding import load_embedder
     from ingest.pipeline import run_ingest
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("answers") / "var", _env_file=None)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 
 APP = str(REPO_ROOT / "app.py")
 FAMILY_Q = "我爸今年91了，高龄津贴一个月有多少？"
@@ -21,7 +21,7 @@ _BUILT: dict[str, Path] = {}
 def prepared_data_dir(root: Path) -> Path:
     """A data dir holding the real index of the bundled gazette (built once per test process)."""
     if "dir" not in _BUILT:
-        from assistant.embedding import load_embedder
+        from core.embedding import load_embedder
         from ingest.pipeline import run_ingest
 
         settings = Settings(data_dir=root / "var", _env_file=None)

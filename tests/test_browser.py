@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 from tests.conftest import require
 from tests.test_app import FAMILY_Q, prepared_data_dir
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from assistant import cli
-from assistant.settings import get_settings
+from cli.main import main as cli_main
+from core.settings import get_settings
 from tests.conftest import GAZETTE
 
 DOC_KEYS = {"id", "doc_number", "title", "date", "source", "status", "chunks"}
@@ -20,7 +20,7 @@ def data_dir(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("GAZETTE_DATA_DIR", str(path))
     get_settings.cache_clear()
-    assert cli.main(["ingest", str(GAZETTE), "--quiet"]) == 0
+    assert cli_main(["ingest", str(GAZETTE), "--quiet"]) == 0
     yield path
     mp.undo()
     get_settings.cache_clear()
@@ -35,7 +35,7 @@ def env(data_dir, monkeypatch):
 
 
 def test_docs_json_has_the_contract_keys(env, capsys):
-    assert cli.main(["docs", "--json"]) == 0
+    assert cli_main(["docs", "--json"]) == 0
     docs = json.loads(capsys.readouterr().out)
     assert len(docs) == 7 and all(set(d) == DOC_KEYS for d in docs)
     d13 = next(d for d in docs if d["doc_number"] == "长政发〔2024〕13号")
@@ -45,15 +45,15 @@ def test_docs_json_has_the_contract_keys(env, capsys):
 
 
 def test_reingest_unchanged_embeds_nothing(env, capsys):
-    assert cli.main(["ingest", str(GAZETTE), "--quiet"]) == 0
+    assert cli_main(["ingest", str(GAZETTE), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "added 0" in out and "(0 texts embedded)" in out
-    assert cli.main(["ingest", str(GAZETTE), "--if-needed"]) == 0
+    assert cli_main(["ingest", str(GAZETTE), "--if-needed"]) == 0
     assert "up to date" in capsys.readouterr().out
 
 
 def test_ask_json_follows_the_answer_contract(env, capsys):
-    assert cli.main(["ask", "我爸今年91了，高龄津贴一个月有多少？", "--json"]) == 0
+    assert cli_main(["ask", "我爸今年91了，高龄津贴一个月有多少？", "--json"]) == 0
     ans = json.loads(capsys.readouterr().out)
     assert list(ans) == ANSWER_KEYS
     assert "不低于150元" in ans["answer"] and ans["refused"] is False and ans["mode"] == "extractive"
@@ -78,7 +78,7 @@ def test_batch_writes_one_answer_per_line_in_order(env, tmp_path):
         encoding="utf-8",
     )
     out = tmp_path / "a.jsonl"
-    assert cli.main(["ask", "--batch", str(qs), "--out", str(out)]) == 0
+    assert cli_main(["ask", "--batch", str(qs), "--out", str(out)]) == 0
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == ["A", "B", "C"]
     assert "城市管理局" in rows[0]["answer"] and rows[1]["refused"] and rows[2]["refused"]
@@ -87,19 +87,19 @@ def test_batch_writes_one_answer_per_line_in_order(env, tmp_path):
 def test_bad_input_exits_non_zero_with_a_message(env, tmp_path, capsys):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "A"}\n', encoding="utf-8")
-    assert cli.main(["ask", "--batch", str(bad), "--out", str(tmp_path / "o.jsonl")]) == 2
+    assert cli_main(["ask", "--batch", str(bad), "--out", str(tmp_path / "o.jsonl")]) == 2
     assert "bad.jsonl:1" in capsys.readouterr().err
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    assert cli.main(["ingest", str(empty), "--quiet"]) == 1
+    assert cli_main(["ingest", str(empty), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "empty" in err and "the index was not changed" in err
-    assert cli.main(["ingest", "--remove", "nope.txt"]) == 1
+    assert cli_main(["ingest", "--remove", "nope.txt"]) == 1
 
 
 def test_ask_without_an_index_says_how_to_build(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("GAZETTE_DATA_DIR", str(tmp_path / "none"))
     get_settings.cache_clear()
-    assert cli.main(["ask", "高龄津贴多少"]) == 1
+    assert cli_main(["ask", "高龄津贴多少"]) == 1
     assert "gazette-assistant ingest" in capsys.readouterr().err
     get_settings.cache_clear()

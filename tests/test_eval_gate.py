@@ -8,7 +8,7 @@ import json
 import pytest
 
 from assistant.chat import Assistant
-from assistant.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 from eval.cli import doc_texts_by_number
 from eval.dataset import load_dataset
 from eval.metrics import fold_doc_texts
@@ -21,7 +21,7 @@ DATASET = REPO_ROOT / "eval" / "dataset.jsonl"
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory) -> Assistant:
-    from assistant.embedding import load_embedder
+    from core.embedding import load_embedder
     from ingest.pipeline import run_ingest
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("gate") / "var", _env_file=None)

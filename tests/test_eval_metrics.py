@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.schema import NOT_IN_GAZETTE, Answer, Citation, Passage
-from assistant.textnorm import fold
+from core.schema import NOT_IN_GAZETTE, Answer, Citation, Passage
+from core.textnorm import fold
 from eval.dataset import EvalItem
 from eval.metrics import (
     aggregate,

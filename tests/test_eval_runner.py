@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.schema import NOT_IN_GAZETTE, Answer, Citation, Passage
-from assistant.settings import REPO_ROOT
-from assistant.textnorm import fold
+from core.schema import NOT_IN_GAZETTE, Answer, Citation, Passage
+from core.settings import REPO_ROOT
+from core.textnorm import fold
 from eval.dataset import EvalItem
 from eval.runner import (
     DEFAULT_THRESHOLDS,

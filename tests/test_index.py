@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.index import IndexMismatchError, IndexStore
 from ingest.pipeline import run_ingest, up_to_date
 from ingest.sources import IngestError
+from store.index import IndexMismatchError, IndexStore
 from tests.conftest import GAZETTE, KeywordEmbedder
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.textnorm import fold
+from core.textnorm import fold
 from ingest.chunk import split_long
 from ingest.sources import ParsedSource, parse_source
 from tests.conftest import GAZETTE

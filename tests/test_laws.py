@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.index import IndexStore
 from ingest.pipeline import run_ingest
 from ingest.sources import parse_source
+from store.index import IndexStore
 from tests.conftest import GAZETTE
 
 

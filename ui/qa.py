@@ -8,7 +8,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant.settings import REPO_ROOT
+from assistant import REPO_ROOT
+from eval import DatasetError, evaluate, load_items
 from ui.common import assistant, feedback_store, log, settings, show_load_error
 
 s = settings()
@@ -125,53 +126,41 @@ baseline = st.selectbox(
 )
 
 if st.button("开始评测", key="qa_run", type="primary"):
-    from assistant.textnorm import fold
-    from eval.cli import doc_texts_by_number
-    from eval.dataset import DatasetError, load_dataset
-    from eval.metrics import fold_doc_texts
-    from eval.naive import NaiveAssistant
-    from eval.runner import run_eval
-
     try:
         bot = assistant(s)
     except Exception as exc:  # noqa: BLE001
         show_load_error(exc)
         st.stop()
-    texts, titles = doc_texts_by_number(bot)
     try:
-        items = load_dataset(
-            Path(dataset), corpus_folded=fold("\n".join(texts.values())), known_docs=set(texts)
-        )
+        items = load_items(bot, Path(dataset), int(limit) if limit else None)
     except DatasetError as exc:
         st.error(f"评测集有问题：{exc}")
         st.stop()
     except OSError as exc:
         st.error(f"读不到评测集文件：{exc.strerror or exc}")
         st.stop()
-    if limit:
-        items = items[: int(limit)]
     if not items:
         st.warning("评测集里没有题目。")
         st.stop()
     out = s.reports_dir / f"app-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    bar = st.progress(0.0, text=f"已完成 0/{len(items) * (2 if with_naive else 1)} 题")
     total = len(items) * (2 if with_naive else 1)
-    counting = _Counting(bot, bar, total)
-    naive = (
-        _Counting(NaiveAssistant(bot.retriever.embedder, texts, titles), bar, total) if with_naive else None
-    )
-    if naive is not None:
-        naive.done = len(items)  # the naive pass runs second and continues the count
+    bar = st.progress(0.0, text=f"已完成 0/{total} 题")
+
+    def counting(answerer, done: int) -> _Counting:
+        wrapped = _Counting(answerer, bar, total)
+        wrapped.done = done  # the naive pass runs second and continues the count
+        return wrapped
+
     try:
-        metrics = run_eval(
-            counting,
+        metrics = evaluate(
+            bot,
             items,
             out,
-            fold_doc_texts(texts),
             label=s.answer_mode,
+            with_naive=with_naive,
             progress=False,
             baseline_dir=s.reports_dir / baseline if baseline else None,
-            naive_assistant=naive,
+            wrap=counting,
         )
     except Exception as exc:  # noqa: BLE001 - a readable message, never a traceback
         log.exception("evaluation run failed")

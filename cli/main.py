@@ -8,7 +8,19 @@ import sys
 import time
 from pathlib import Path
 
-from assistant.settings import Settings, get_settings
+from tqdm import tqdm
+
+from assistant import Assistant, IndexMismatchError, IndexMissingError, Settings, get_settings
+from core.embedding import load_embedder
+from eval.cli import run_from_cli
+from ingest import (
+    IngestError,
+    default_paths,
+    indexed_documents,
+    remove_source,
+    run_ingest,
+    up_to_date,
+)
 
 
 def _err(msg: str, code: int = 1) -> int:
@@ -17,17 +29,10 @@ def _err(msg: str, code: int = 1) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from tqdm import tqdm
-
-    from assistant.embedding import load_embedder
-    from ingest.index import IndexMismatchError, IndexStore
-    from ingest.pipeline import default_paths, run_ingest, up_to_date
-    from ingest.sources import IngestError
-
     paths = [Path(p) for p in args.paths] or default_paths(settings)
     if args.remove:
         try:
-            stats = IndexStore(settings, load_embedder(settings)).remove(args.remove)
+            stats = remove_source(settings, load_embedder(settings), args.remove)
         except KeyError as e:
             return _err(str(e.args[0]))
         print(f"removed {stats.source}: {stats.removed} chunks")
@@ -58,12 +63,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.index import IndexStore
-
-    store = IndexStore(settings)
-    if store.manifest() is None:
+    docs = indexed_documents(settings)
+    if docs is None:
         return _err(f"no index in {settings.index_dir}; build it with `gazette-assistant ingest`")
-    docs = store.documents()
     rows = [
         {
             "id": d.id,
@@ -86,9 +88,7 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _load_assistant(settings: Settings):
-    from assistant.chat import Assistant
-
+def _load_assistant(settings: Settings) -> Assistant:
     return Assistant.load(settings)
 
 
@@ -105,9 +105,6 @@ def _print_answer(ans, as_json: bool) -> None:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.retrieval import IndexMissingError
-    from ingest.index import IndexMismatchError
-
     if bool(args.question) == bool(args.batch):
         return _err("give a question, or --batch FILE with --out FILE", 2)
     try:
@@ -139,8 +136,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from eval.cli import run_from_cli
-
     return run_from_cli(args, settings)
 
 

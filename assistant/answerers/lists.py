@@ -1,0 +1,112 @@
+"""List entries: the printed lists of documents (valid / repealed), one entry or all that fit."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answerers.base import Draft, Piece
+from assistant.answerers.text import overlap
+from assistant.query import Query
+from assistant.retrieval import Hit, Retriever
+from core.schema import Chunk
+
+
+class ListEntryAnswerer:
+    """Answers from entries of a printed list of documents."""
+
+    kinds = ("list_entry",)
+
+    def __init__(self, retriever: Retriever):
+        self.r = retriever
+
+    def survey(self, q: Query) -> Draft | None:
+        """A complete list by a condition the printed lists carry:
+        "继续有效的文件里哪些是2021年及以后发的" (status, year, issuer)."""
+        if not q.wants("list") and "哪些" not in q.text:
+            return None
+        status = (
+            "valid"
+            if re.search(r"继续有效|仍然有效|还有效的", q.text)
+            else "repealed"
+            if re.search(r"废止|失效", q.text)
+            else None
+        )
+        if status is None:
+            return None
+        entries = [c for c in self.r.chunks if c.kind == "list_entry" and c.status == status]
+        if not entries:
+            return None
+        year = re.search(r"(\d{4})年?(及|以)(以后|后|之后|以来)", q.text)
+        before = re.search(r"(\d{4})年?(及|以)?(以前|前|之前)", q.text)
+        chosen = entries
+        if year:
+            chosen = [
+                c
+                for c in chosen
+                if int(re.search(r"〔(\d{4})〕", c.fields.get("文号", "〔0〕")).group(1))
+                >= int(year.group(1))
+            ]
+        elif before:
+            chosen = [
+                c
+                for c in chosen
+                if int(re.search(r"〔(\d{4})〕", c.fields.get("文号", "〔0〕")).group(1))
+                <= int(before.group(1))
+            ]
+        office = re.search(r"(不是|非|除了?)\s*(办公室|办公厅)", q.text)
+        if office:
+            chosen = [
+                c
+                for c in chosen
+                if "办公室" not in c.fields.get("标题", "")[:12]
+                and "办公厅" not in c.fields.get("标题", "")[:12]
+            ]
+        elif re.search(r"办公室|办公厅", q.text):
+            chosen = [c for c in chosen if re.search(r"办公室|办公厅", c.fields.get("标题", "")[:12])]
+        if (
+            not (year or before or office)
+            or not chosen
+            or len(chosen) == len(entries)
+            and not re.search(r"全部|所有|都有", q.text)
+        ):
+            return None
+        label = "继续有效" if status == "valid" else "废止或失效"
+        names = [f"{c.fields.get('文号', '')}《{c.fields.get('标题', '')}》" for c in chosen]
+        pieces = [Piece(c, p) for c in chosen for p in c.text.split("\n") if p.strip()]
+        return Draft(f"符合条件的{label}文件共列有：" + "；".join(names) + "。", pieces)
+
+    def answer(self, q: Query, best: Hit, hits: list[Hit]) -> Draft:
+        return self.entries(q, [h.chunk for h in hits[:5] if h.chunk.kind == "list_entry"])
+
+    def entries(self, q: Query, entries: list[Chunk]) -> Draft:
+        """The entry asked about, and others that fit the question as well (两个城中村改造的文件)."""
+        best = entries[0]
+        named = [e for e in entries if e.fields.get("文号") in q.doc_numbers]
+        if named:
+            chosen = named
+        else:
+            top = overlap(q.text, best.fields.get("标题", ""))
+            chosen = [
+                e for e in entries if overlap(q.text, e.fields.get("标题", "")) >= max(0.8 * top, 0.01)
+            ] or [best]
+        drafts = [self._list_entry(e) for e in chosen[:5]]
+        if len(drafts) == 1:
+            return drafts[0]
+        heads = [d.text.split("：", 1)[0] for d in drafts]
+        where = [d.text.split("：", 1)[1].rstrip("。") for d in drafts if "：" in d.text]
+        return Draft("；".join(heads) + "。\n" + "\n".join(where), [p for d in drafts for p in d.pieces])
+
+    def _list_entry(self, c: Chunk) -> Draft:
+        f = c.fields
+        status = {"valid": "继续有效", "repealed": "已废止或失效"}.get(c.status, "状态未注明")
+        annex = c.section.split(" › ")[1] if " › " in c.section else ""
+        listing = c.section.split(" › ")[0]
+        title, number = f.get("标题", ""), f.get("文号", "")
+        text = f"{number}《{title}》{status}：它列在{listing}的“{annex}”中（第{f.get('序号', '')}项）。"
+        pieces = [Piece(c, p) for p in c.text.split("\n") if p.strip()]
+        annex_title = annex.split(" ", 2)[-1] if annex else ""
+        if annex_title:
+            pieces.append(Piece(c, annex_title))
+        return Draft(text, pieces)
+
+    # -- clauses ---------------------------------------------------------------------------

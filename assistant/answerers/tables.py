@@ -1,0 +1,188 @@
+"""Table rows: a benefit row (the asker's band, the amount, the department), a duty row
+(who does what under which clause), or the whole table."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answerers.base import Draft, Piece
+from assistant.answerers.text import asks_two_things, rank_by_overlap, sentences, trim
+from assistant.facets import MONEY
+from assistant.query import Query, age_fits, age_ranges
+from assistant.retrieval import Hit, Retriever, key_name
+from core.schema import Chunk
+
+
+class TableRowAnswerer:
+    """Answers from rows of a table."""
+
+    kinds = ("table_row",)
+
+    def __init__(self, retriever: Retriever):
+        self.r = retriever
+
+    def survey(self, q: Query) -> Draft | None:
+        return None
+
+    def answer(self, q: Query, best: Hit, hits: list[Hit]) -> Draft:
+        c = best.chunk
+        if self._asks_for_table(q, hits):
+            return self._whole_table(c)
+        if "服务标准" in c.fields:
+            return self._benefit_rows(q, c, hits)
+        return self._duty_row(q, c)
+
+    def _asks_for_table(self, q: Query, hits: list[Hit]) -> bool:
+        """ "清单涉及哪些条款/项目": a list over the table itself, not one of its rows."""
+        if q.ages or not q.wants("list") or not any(w in q.text for w in ("条款", "项目", "哪几项", "几项")):
+            return False
+        return not any(len(key_name(h.chunk)) >= 2 and key_name(h.chunk) in q.text for h in hits[:5])
+
+    def _whole_table(self, c: Chunk) -> Draft:
+        rows = [x for x in self.r.by_doc[c.doc_id] if x.kind == "table_row" and x.parent == c.parent]
+        labels = [x.section.rsplit(" › ", 1)[-1] for x in rows]
+        table = c.parent.rsplit(" › ", 1)[-1]
+        text = f"“{table}”列出的是：" + "；".join(labels) + "。"
+        pieces = []
+        for x in rows:
+            law = x.fields.get("法律条款", "")
+            key = law[:20] if law else (x.fields.get("服务项目") or next(iter(x.fields.values()), ""))
+            pieces.append(Piece(x, key))  # the cell that names the row, as printed
+        return Draft(text, pieces)
+
+    def _benefit_rows(self, q: Query, c: Chunk, hits: list[Hit]) -> Draft:
+        """The best row, plus other rows the question names by their item (护理补贴和养老服务补贴…):
+        the first sentence gives each row's answer, the details follow."""
+        rows = [c]
+        for h in hits[1:5]:
+            x = h.chunk
+            name = key_name(x)
+            if (
+                x.kind == "table_row"
+                and "服务标准" in x.fields
+                and x.chunk_id != c.chunk_id
+                and len(name) >= 2
+                and name in q.text
+            ):
+                rows.append(x)
+        drafts = [self._benefit_row(q, x) for x in rows]
+        if len(drafts) == 1:
+            return drafts[0]
+        firsts, details, pieces = [], [], []
+        for d in drafts:
+            head, _, rest = d.text.partition("\n")
+            firsts.append(head.rstrip("。"))
+            if rest:
+                details.append(rest)
+            pieces.extend(d.pieces)
+        return Draft("；".join(firsts) + "。\n" + "\n".join(details), pieces)
+
+    def _benefit_row(self, q: Query, c: Chunk) -> Draft:
+        """One benefit: the part of the row that answers (the asker's age band, the eligibility,
+        the amount), with the department that handles it, in the first sentence."""
+        f = c.fields
+        item = re.sub(r"^\d+\s*", "", f.get("服务项目", "")).strip()
+        standard = f.get("服务标准", "")
+        content = f.get("服务内容", "")
+        dept = f.get("牵头落实部门", "")
+        segments = [trim(x) for x in re.split(r"[；;]", standard) if x.strip()]
+        parts = segments + ([trim(content)] if content else [])
+        pieces: list[Piece] = []
+        fitting = [x for x in segments if any(age_fits(x, a) for a in q.ages)] if q.ages else []
+        if q.age_floor is not None:  # "90岁以上": every band from there up
+            fitting = [
+                x for x in segments if any(hi >= q.age_floor for _, _, _, hi in age_ranges(x))
+            ] or fitting
+        outside = bool(q.ages) and not fitting and any(age_ranges(x) for x in parts)
+        if fitting:
+            lead = fitting
+        elif outside and content:
+            # who qualifies: 为80周岁及以上老年人发放高龄津贴 and the bands the standard prints
+            lead = [trim(content)] + [x for x in segments if age_ranges(x)]
+        else:
+            scores = rank_by_overlap(q.text, parts, [item] * len(parts))
+            for i, x in enumerate(parts):
+                if i < len(segments):
+                    scores[i] += 0.1  # the standard is the substance; the content describes it
+                if q.ages and any(age_fits(x, a) for a in q.ages):
+                    scores[i] += 0.5
+                if q.wants("money") and MONEY.search(x):
+                    scores[i] += 0.3
+            lead = [parts[max(range(len(parts)), key=scores.__getitem__)]] if parts else []
+        pieces.extend(Piece(c, x) for x in lead)
+        if dept and q.wants("who") and not q.wants("money"):
+            first = f"{item}由{dept}牵头落实" + (f"；{'；'.join(lead)}" if lead else "")
+        else:
+            first = f"{item}：{'；'.join(lead)}" if lead else item
+            if dept:
+                first += f"，由{dept}牵头落实"
+        if dept:
+            pieces.append(Piece(c, dept))
+        first += "。"
+        if outside:
+            first += "（公报列出的年龄档不包含您说的年龄。）"
+        # the rest of the row for context; the row is already cited, and only what answers is quoted
+        details = []
+        if standard and trim(standard) not in lead:
+            details.append(f"服务标准：{trim(standard)}")
+        if content and trim(content) not in lead:
+            details.append(f"服务内容：{trim(content)}")
+        if f.get("对象"):
+            details.append(f"对象：{f['对象']}")
+        text = first + ("\n" + "。\n".join(details) + "。" if details else "")
+        return Draft(text, pieces)
+
+    def _duty_row(self, q: Query, c: Chunk) -> Draft:
+        """A row of a responsibilities table: lead with the cell part that answers (who / how much)."""
+        cols = list(c.fields)
+        duty_col = next((k for k in cols if "部门" in k or "职责" in k), cols[-1])
+        law_col = next((k for k in cols if "条款" in k), None)
+        duty = c.fields.get(duty_col, "")
+        clauses = [s for s in re.split(r"[；;\n]", duty) if s.strip()]
+        # "…农村区域：交通工程由交通运输局出具、水利工程由水利局出具": each part names its own office
+        parts, contexts = [], []
+        for cl in clauses:
+            head, _, tail = cl.partition("：") if "：" in cl else ("", "", cl)
+            split = [x for x in tail.split("、") if x.strip()]
+            if len(split) > 1 and all("由" in x for x in split):
+                parts.extend(split)
+                contexts.extend(f"{head}{x}" for x in split)
+            else:
+                parts.append(cl)
+                contexts.append(cl)
+        law_sents = sentences(c.fields[law_col]) if law_col else []
+        weights = rank_by_overlap(q.text, contexts + law_sents)
+        weight_of = dict(zip(parts + law_sents, weights, strict=True))
+
+        def score(s: str, col: str) -> float:
+            v = weight_of.get(s, 0.0)
+            if q.wants("money") and re.search(r"\d+元|[一二三四五六七八九十百千万]+元", s):
+                v += 0.5
+            if q.wants("who") and col == duty_col:
+                v += 0.5
+            return v
+
+        candidates = [(s, duty_col) for s in parts] + [(s, law_col) for s in law_sents if law_col]
+        ranked = sorted(candidates, key=lambda t: -score(*t)) or [(duty, duty_col)]
+        lead, lead_col = ranked[0]
+        pieces = [Piece(c, trim(lead))]
+        text = f"{trim(lead)}。"
+        if lead_col != duty_col:
+            best_duty = next((x for x, col in ranked if col == duty_col), duty)
+            text = f"{trim(lead)}；{trim(best_duty)}。"
+            pieces.append(Piece(c, trim(best_duty)))
+        elif asks_two_things(q) and len(ranked) > 1 and ranked[1][1] == lead_col:
+            pieces.append(Piece(c, trim(ranked[1][0])))
+            text = f"{trim(lead)}；{trim(ranked[1][0])}。"
+        if lead_col != duty_col:
+            if len(parts) > 1:
+                text += f"\n该条款的完整分工：{trim(duty)}。"
+                pieces.append(Piece(c, trim(duty)))
+        elif law_col:
+            article = c.fields[law_col]
+            first = sentences(article)[0] if sentences(article) else article
+            text += f"\n对应条款：{trim(first)}。"
+            pieces.append(Piece(c, trim(first)))
+            if len(clauses) > 1:
+                text += f"\n该条款的完整分工：{trim(duty)}。"
+        return Draft(text, pieces)

@@ -1,0 +1,1 @@
+"""The one command line (`gazette-assistant`): ingest, docs, ask, eval. The top layer."""
