@@ -12,16 +12,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 
-from assistant.answerers.base import Draft, Piece
-from assistant.answerers.text import overlap, rank_by_overlap, sentences
+from assistant.answerers.base import Piece
 from assistant.extractive import ExtractiveAnswerer
 from assistant.facets import MONEY, TIME, is_confirmation, missing_facet, unsupported_request
+from assistant.generation import generate
 from assistant.langchain import GazetteRetriever
-from assistant.llm import LLMError, make_backend
-from assistant.prompts import answer_prompt
+from assistant.llm import make_backend
 from assistant.query import Query, parse_query
 from assistant.retrieval import Hit, Retriever
-from assistant.verify import cited_indexes, problems
 from core.embedding import load_embedder
 from core.keywords import tokenize
 from core.schema import NOT_IN_GAZETTE, Answer, Chunk, Citation, DocInfo
@@ -172,7 +170,7 @@ class Assistant:
         notes = list(draft.notes)
         mode = "extractive"
         if self.backend is not None:
-            generated = yield from self._generate(q, hits, draft, _emit_text)
+            generated = yield from generate(self.backend, q, hits, draft, _emit_text)
             mode = self.settings.answer_mode
             if generated.text is None:
                 notes.append(generated.note)
@@ -310,87 +308,6 @@ class Assistant:
                     )
                 )
         return out, notes
-
-    # -- LLM modes -----------------------------------------------------------------------------
-    def _generate(self, q: Query, hits: list[Hit], draft: Draft, emit: bool):
-        """Generate with the LLM, then verify; returns a _Generated (text None = use extractive).
-
-        A 1.5B model on two cores reads ~70 tokens/s, so it gets the three best passages cut
-        to their best sentences, and the extractive key points to phrase from."""
-        passages = hits[: min(3, len(hits))]
-        blocks = []
-        for i, h in enumerate(passages, 1):
-            sents = sentences(h.chunk.text) or [h.chunk.text]
-            scores = rank_by_overlap(q.text, sents)
-            best = sorted(sorted(range(len(sents)), key=lambda j: -scores[j])[:3])
-            body = "".join(sents[j] for j in best)[:300]
-            blocks.append(f"[{i}] {h.chunk.section}\n{body}")
-        key_points = "\n".join(f"- {p.quote}" for p in draft.pieces[:4]) or "（无）"
-        messages = answer_prompt().format_messages(
-            not_found=NOT_IN_GAZETTE, passages="\n".join(blocks), key_points=key_points, question=q.raw
-        )
-        parts: list[str] = []
-        try:
-            for delta in self.backend.stream(messages):
-                parts.append(delta)
-                if emit:
-                    yield delta
-        except LLMError as e:
-            return _Generated(None, None, f"the language model failed ({e}); answered extractively instead")
-        text = "".join(parts).strip()
-        if NOT_IN_GAZETTE[:8] in text:
-            return _Generated(
-                None,
-                None,
-                "the language model said the gazette does not answer, but retrieval found evidence; answered extractively instead",
-            )
-        evidence = [h.chunk.text for h in passages]
-        doc_numbers = [h.chunk.doc_number for h in passages]
-        found = problems(text, q, evidence, doc_numbers)
-        note = ""
-        if found:
-            bare = re.sub(r"\[\d+\]", "", text).strip()
-            if problems(bare, q, evidence, doc_numbers):
-                return _Generated(
-                    None,
-                    None,
-                    "generated answer failed verification ("
-                    + "; ".join(found)
-                    + "); replaced by the extractive answer",
-                )
-            # every fact is in the retrieved passages, only its [n] pointed elsewhere: repair
-            text, note = (
-                bare,
-                "the model's [n] did not point at the passages holding its facts; the checker re-attached the citations",
-            )
-        valid, _ = cited_indexes(text, len(passages))
-        plain = re.sub(r"\[\d+\]", "", text)
-        if not valid:
-            # no usable markers: cite the passages whose sentences the answer rests on
-            valid = [
-                i
-                for i, h in enumerate(passages, 1)
-                if max((overlap(s, plain) for s in sentences(h.chunk.text)), default=0) >= 0.5
-            ]
-            note = note or "the model gave no [n] markers; citations were attached by the checker"
-            if not valid:
-                return _Generated(
-                    None,
-                    None,
-                    "generated answer cites nothing and matches no passage; replaced by the extractive answer",
-                )
-        pieces = []
-        for i in valid:
-            c = passages[i - 1].chunk
-            best = max(sentences(c.text) or [c.text], key=lambda s: overlap(plain, s))
-            pieces.append(Piece(c, best.rstrip("；;。")))
-        return _Generated(text, Draft(text, pieces), note)
-
-
-class _Generated:
-    def __init__(self, text: str | None, draft: Draft | None, note: str):
-        self.text, self.draft, self.note = text, draft, note
-
 
 def _common_title_words(titles: list[str]) -> list[str]:
     """Words in at least half of the document titles (the issuer and city), longest first."""

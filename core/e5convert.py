@@ -24,6 +24,9 @@ The format facts below were checked against the engine source shipped in the pac
 Other known differences: a literal ``<unk>`` in a text (the engine never matches that
 piece), text after a NUL (the engine reads C strings), and the engine's int8 activations,
 which put the cosine at about 0.9999, not 1.
+
+Why one long module: reader, tokenizer rebuild and writer all follow the one file format
+documented above, and are only ever used together, once, to make the model folder.
 """
 
 from __future__ import annotations

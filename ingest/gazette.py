@@ -2,6 +2,10 @@
 
 The hierarchy comes from the numbering (一、 → (一) → 1. → (1)), not from the `#` marks,
 which the conversion applied inconsistently.
+
+Why one long module: the document parser is one pass over a document's blocks whose state
+(open headings, an open table continuing across 续表, a list printed column by column) every
+step reads; split into files, that state would travel through every call.
 """
 
 from __future__ import annotations

@@ -10,7 +10,10 @@ import pytest
 from core.settings import REPO_ROOT, Settings
 
 GAZETTE = REPO_ROOT / "data" / "gazettes" / "changzhi-2024-05.txt"
-# The seven documents of 长治市人民政府公报 2024·05 — a fact of the corpus the tests pin.
+FIXTURE_ISSUES = REPO_ROOT / "tests" / "fixtures" / "issues"
+# The seven documents of 长治市人民政府公报 2024·05 — a fact of that issue the tests about it pin.
+# Tests that need exact counts build their own index from named files (never from the default
+# folder), so adding an issue to data/gazettes breaks only tests about that issue.
 SEVEN_DOCS = frozenset(
     {
         "长政发〔2024〕13号",
@@ -85,3 +88,28 @@ class KeywordEmbedder:
 @pytest.fixture
 def fake_embedder() -> KeywordEmbedder:
     return KeywordEmbedder()
+
+
+_INDEXES: dict[tuple[str, ...], Path] = {}
+
+
+def built_index(root: Path, *paths: Path) -> Path:
+    """The data dir of a real-embedder index of exactly ``paths``, built once per test process
+    (under ``root`` the first time) and shared by every test that asks for the same files.
+    Tests must not write to it; a test that changes an index builds its own."""
+    key = tuple(sorted(str(p.resolve()) for p in paths))
+    if key not in _INDEXES:
+        from core.embedding import load_embedder
+        from ingest import run_ingest
+
+        settings = Settings(data_dir=root / "var", _env_file=None)
+        run_ingest(settings, load_embedder(settings), list(paths))
+        _INDEXES[key] = settings.data_dir
+    return _INDEXES[key]
+
+
+@pytest.fixture(scope="session")
+def bundled_index(tmp_path_factory) -> Settings:
+    """Settings of the shared real index of the bundled issue alone (read-only)."""
+    data_dir = built_index(tmp_path_factory.mktemp("bundled-index"), GAZETTE)
+    return Settings(data_dir=data_dir, _env_file=None)

@@ -4,10 +4,14 @@ checks that stand between a generated answer and the reader (fakes only for the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
+from pydantic import Field
 
 from assistant.chat import Assistant, clean_question
+from assistant.llm import ChatBackend
 from assistant.query import parse_query
 from assistant.retrieval import IndexMissingError, Retriever
 from assistant.verify import problems
@@ -15,19 +19,14 @@ from core.schema import NOT_IN_GAZETTE
 from core.settings import Settings
 from core.textnorm import fold
 from store.index import IndexMismatchError
-from tests.conftest import GAZETTE, KeywordEmbedder
+from tests.conftest import KeywordEmbedder
 
 FAMILY_Q = "我爸今年91了，高龄津贴一个月有多少？"
 
 
 @pytest.fixture(scope="module")
-def real_settings(tmp_path_factory) -> Settings:
-    from core.embedding import load_embedder
-    from ingest.pipeline import run_ingest
-
-    settings = Settings(data_dir=tmp_path_factory.mktemp("answers") / "var", _env_file=None)
-    run_ingest(settings, load_embedder(settings), [GAZETTE])
-    return settings
+def real_settings(bundled_index) -> Settings:
+    return bundled_index
 
 
 @pytest.fixture(scope="module")
@@ -160,28 +159,34 @@ class TestBadInput:
             Retriever(real_settings, KeywordEmbedder())
 
 
-class FakeBackend:
-    """A chat backend that replies with canned text (or raises), recording the prompts."""
+class RecordingFakeChat(FakeListChatModel):
+    """LangChain's fake chat model (canned replies, streamed piece by piece), recording the
+    messages it was sent; ``error`` makes it fail the way a model service does."""
 
-    def __init__(self, reply: str | Exception):
-        self.reply = reply
-        self.messages: list = []
+    seen: list = Field(default_factory=list)
+    error: Any = None
 
-    def stream(self, messages):
-        self.messages.append(messages)
-        if isinstance(self.reply, Exception):
-            raise self.reply
-        yield from [self.reply[: len(self.reply) // 2], self.reply[len(self.reply) // 2 :]]
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs):
+        self.seen.append(messages)
+        if self.error is not None:
+            raise self.error
+        yield from super()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
 
 
 class TestGeneratedAnswersAreChecked:
-    """The LLM modes' safety net, with a fake model: nothing unchecked reaches the reader."""
+    """The LLM modes' safety net, with LangChain's fake chat model behind the real chat backend
+    (both modes): nothing unchecked reaches the reader."""
 
-    @pytest.fixture
-    def llm_bot(self, bot):
+    @pytest.fixture(params=["local", "openai"])
+    def llm_bot(self, bot, request):
         def make(reply):
-            b = Assistant(bot.settings, bot.retriever, FakeBackend(reply))
-            b.settings = bot.settings.model_copy(update={"answer_mode": "local"})
+            chat = RecordingFakeChat(responses=[reply if isinstance(reply, str) else "?"])
+            if isinstance(reply, Exception):
+                chat.error = reply
+            backend = ChatBackend(chat, endpoint="fake", timeout_s=30)
+            settings = bot.settings.model_copy(update={"answer_mode": request.param})
+            b = bot.with_backend(settings, backend)
+            b.chat_model = chat
             return b
 
         return make
@@ -189,9 +194,9 @@ class TestGeneratedAnswersAreChecked:
     def test_a_faithful_generated_answer_is_kept(self, llm_bot):
         b = llm_bot("90周岁(含)至99周岁(含)的高龄津贴不低于150元/人/月，由市民政局牵头落实[1]。")
         a = b.ask(FAMILY_Q)
-        assert a.mode == "local" and "不低于150元" in a.answer and a.notes == []
+        assert a.mode == b.settings.answer_mode and "不低于150元" in a.answer and a.notes == []
         assert a.citations and verbatim(b, a)
-        prompt = b.backend.messages[0][1]["content"]
+        prompt = b.chat_model.seen[0][1].content
         assert "[1]" in prompt and FAMILY_Q in prompt
 
     def test_number_absent_from_the_evidence_is_caught(self, llm_bot):
@@ -207,7 +212,7 @@ class TestGeneratedAnswersAreChecked:
     def test_citation_of_a_passage_not_retrieved_is_repaired(self, llm_bot):
         b = llm_bot("90周岁(含)至99周岁(含)不低于150元/人/月[9]。")
         a = b.ask(FAMILY_Q)
-        assert a.mode == "local" and "[9]" not in a.answer and any("re-attached" in n for n in a.notes)
+        assert a.mode == b.settings.answer_mode and "[9]" not in a.answer and any("re-attached" in n for n in a.notes)
         assert all(c.chunk_id in {p.chunk_id for p in a.passages} for c in a.citations)
 
     def test_model_failure_falls_back_to_the_extractive_answer(self, llm_bot):
@@ -218,13 +223,14 @@ class TestGeneratedAnswersAreChecked:
         assert any("failed" in n for n in a.notes)
 
     def test_unmarked_but_grounded_answer_gets_checker_citations(self, llm_bot):
-        a = llm_bot("90周岁(含)至99周岁(含)不低于150元/人/月。").ask(FAMILY_Q)
-        assert a.mode == "local" and a.citations and any("attached by the checker" in n for n in a.notes)
+        b = llm_bot("90周岁(含)至99周岁(含)不低于150元/人/月。")
+        a = b.ask(FAMILY_Q)
+        assert a.mode == b.settings.answer_mode and a.citations and any("attached by the checker" in n for n in a.notes)
 
     def test_a_wrong_passage_number_is_repaired_not_shown(self, llm_bot):
         b = llm_bot("90周岁(含)至99周岁(含)不低于150元/人/月[3]。")  # [3] is not the 高龄津贴 row
         a = b.ask(FAMILY_Q)
-        assert a.mode == "local" and "[3]" not in a.answer and any("re-attached" in n for n in a.notes)
+        assert a.mode == b.settings.answer_mode and "[3]" not in a.answer and any("re-attached" in n for n in a.notes)
         assert any("150元" in c.quote for c in a.citations) and verbatim(b, a)
 
     def test_unmarked_answer_with_a_foreign_number_is_caught(self, llm_bot):

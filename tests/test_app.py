@@ -9,25 +9,16 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT
+from tests.conftest import GAZETTE, built_index
 
 APP = str(REPO_ROOT / "app.py")
 FAMILY_Q = "我爸今年91了，高龄津贴一个月有多少？"
 TIMEOUT = 120  # the first run loads the embedder and opens the index
 
-_BUILT: dict[str, Path] = {}
-
-
 def prepared_data_dir(root: Path) -> Path:
-    """A data dir holding the real index of the bundled gazette (built once per test process)."""
-    if "dir" not in _BUILT:
-        from core.embedding import load_embedder
-        from ingest.pipeline import run_ingest
-
-        settings = Settings(data_dir=root / "var", _env_file=None)
-        run_ingest(settings, load_embedder(settings))
-        _BUILT["dir"] = settings.data_dir
-    return _BUILT["dir"]
+    """A data dir holding the real index of the bundled gazette (shared, built once per process)."""
+    return built_index(root, GAZETTE)
 
 
 @pytest.fixture(scope="session")

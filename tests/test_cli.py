@@ -7,7 +7,7 @@ import json
 import pytest
 
 from cli.main import main as cli_main
-from core.settings import get_settings
+from core.settings import REPO_ROOT, get_settings
 from tests.conftest import GAZETTE
 
 DOC_KEYS = {"id", "doc_number", "title", "date", "source", "status", "chunks"}
@@ -103,3 +103,13 @@ def test_ask_without_an_index_says_how_to_build(tmp_path, monkeypatch, capsys):
     assert cli_main(["ask", "高龄津贴多少"]) == 1
     assert "gazette-assistant ingest" in capsys.readouterr().err
     get_settings.cache_clear()
+
+
+def test_eval_command_writes_a_report_and_says_the_gate(env, tmp_path, capsys):
+    items = (REPO_ROOT / "eval" / "dataset.jsonl").read_text(encoding="utf-8").splitlines()[:3]
+    ds = tmp_path / "small.jsonl"
+    ds.write_text("\n".join(items) + "\n", encoding="utf-8")
+    code = cli_main(["eval", "--dataset", str(ds), "--out", str(tmp_path / "r"), "--no-naive"])
+    out = capsys.readouterr().out
+    assert code in (0, 1) and "gate: " in out
+    assert (tmp_path / "r" / "report.html").is_file() and (tmp_path / "r" / "results.jsonl").is_file()
