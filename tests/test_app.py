@@ -16,6 +16,7 @@ APP = str(REPO_ROOT / "app.py")
 FAMILY_Q = "我爸今年91了，高龄津贴一个月有多少？"
 TIMEOUT = 120  # the first run loads the embedder and opens the index
 
+
 def prepared_data_dir(root: Path) -> Path:
     """A data dir holding the real index of the bundled gazette (shared, built once per process)."""
     return built_index(root, GAZETTE)

@@ -115,6 +115,6 @@ def test_modules_stay_readable():
         doc = ast.get_docstring(ast.parse(text)) or ""
         if n > MAX_LINES and LONG_REASON not in doc:
             long.append(f"{path.relative_to(REPO_ROOT)}: {n} lines")
-    assert not long, f"modules over {MAX_LINES} lines without '{LONG_REASON}' in their docstring:\n" + "\n".join(
-        long
+    assert not long, (
+        f"modules over {MAX_LINES} lines without '{LONG_REASON}' in their docstring:\n" + "\n".join(long)
     )

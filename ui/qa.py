@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant import REPO_ROOT
-from eval import DatasetError, evaluate, load_items
+from eval import DatasetError, evaluate, load_items, pass_rate_by_type
 from ui.common import assistant, feedback_store, log, settings, show_load_error
 
 s = settings()
@@ -62,11 +62,8 @@ def show_metrics(metrics: dict, results: list[dict] | None) -> None:
     by_type = metrics.get("by_type", {})
     if by_type:
         st.markdown("**各题型通过率**")
-        st.bar_chart(
-            [{"题型": t, "通过率": b.get("pass_rate") or 0.0} for t, b in by_type.items()],
-            x="题型",
-            y="通过率",
-        )
+        # the report's chart spec (eval.charts): fixed 0–100 % axis, naive side by side, no zoom
+        st.altair_chart(pass_rate_by_type(metrics), width="stretch")
     with st.expander("全部指标"):
         st.dataframe(
             [{"指标": k, "数值": v} for k, v in overall.items()],
