@@ -12,13 +12,15 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 
+from assistant import events
 from assistant.answerers.base import Piece
+from assistant.events import StreamEvent
 from assistant.extractive import ExtractiveAnswerer
 from assistant.facets import MONEY, TIME, is_confirmation, missing_facet, unsupported_request
 from assistant.generation import generate
 from assistant.langchain import GazetteRetriever
 from assistant.llm import make_backend
-from assistant.query import Query, parse_query
+from assistant.query import ASKED_WORDS, Query, parse_query
 from assistant.retrieval import Hit, Retriever
 from core.embedding import load_embedder
 from core.keywords import tokenize
@@ -38,6 +40,32 @@ TIME_EVIDENCE = re.compile(
 
 class QuestionError(ValueError):
     """A question that cannot be asked (empty, too long); the message is shown to the user."""
+
+
+MAX_HISTORY_TURNS = 40
+MAX_HISTORY_CHARS = 4000
+
+
+def check_history(history: object) -> list[dict]:
+    """The chat history as a list of {"role", "content"} (a client's "system" turns count as the
+    user's own words), at most MAX_HISTORY_TURNS turns of MAX_HISTORY_CHARS characters;
+    anything else is a QuestionError with a message for the user."""
+    if history is None:
+        return []
+    if not isinstance(history, list):
+        raise QuestionError("对话历史格式不对：应为消息列表。")
+    if len(history) > MAX_HISTORY_TURNS:
+        history = history[-MAX_HISTORY_TURNS:]
+    out = []
+    for turn in history:
+        if not isinstance(turn, dict) or not isinstance(turn.get("content", ""), str):
+            raise QuestionError("对话历史格式不对：每条消息需要 role 和文字 content。")
+        role = turn.get("role")
+        if role not in ("user", "assistant", "system"):
+            raise QuestionError(f"对话历史格式不对：未知的角色 {str(role)[:20]!r}。")
+        content = CONTROL.sub(" ", turn.get("content", ""))[:MAX_HISTORY_CHARS]
+        out.append({"role": "assistant" if role == "assistant" else "user", "content": content})
+    return out
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -127,90 +155,112 @@ class Assistant:
         self, question: str, history: list[dict] | None = None, doc_ids: list[str] | None = None
     ) -> Answer:
         final = None
-        for event in self.stream(question, history, doc_ids=doc_ids, _emit_text=False):
-            final = event
-        assert isinstance(final, Answer)
+        for event in self.events(question, history, doc_ids=doc_ids):
+            final = event.answer if event.kind == "answer" else final
+        assert final is not None
         return final
 
     def stream(
-        self,
-        question: str,
-        history: list[dict] | None = None,
-        doc_ids: list[str] | None = None,
-        _emit_text: bool = True,
+        self, question: str, history: list[dict] | None = None, doc_ids: list[str] | None = None
     ) -> Iterator[str | Answer]:
-        """Text deltas, then the final Answer (whose text may differ if a generated draft failed its check).
+        """Pieces of the answer text, then the final Answer. Every piece has passed the checker:
+        in LLM modes nothing is sent until the generated answer was verified (or replaced).
 
         ``doc_ids`` limits retrieval to those documents (the app's document filter).
         """
+        for event in self.events(question, history, doc_ids=doc_ids):
+            if event.kind == "text":
+                yield event.text
+            elif event.kind == "answer" and event.answer is not None:
+                yield event.answer
+
+    def events(
+        self, question: str, history: list[dict] | None = None, doc_ids: list[str] | None = None
+    ) -> Iterator[StreamEvent]:
+        """The answer as protocol events (``assistant/events.py``): in LLM modes the verified
+        extractive answer at once as a preview, status while the model works, then the checked
+        final text; always the final Answer last."""
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         try:
             text = clean_question(question, self.settings.max_question_chars)
+            history = check_history(history)
         except QuestionError as e:
-            yield self._refusal(
-                str(question)[:200] if isinstance(question, str) else "",
-                str(e),
-                [],
-                timings,
-                t0,
-                note="invalid question",
-            )
+            shown = str(question)[:200] if isinstance(question, str) else ""
+            yield events.final(self._refusal(shown, str(e), [], timings, t0, note="invalid question"))
             return
-        q = self._contextualize(text, history or [])
+        q, resolved = self._contextualize(text, history)
         t = time.perf_counter()
         hits = self.retriever.search(q, doc_ids=doc_ids or None)
         timings["retrieve"] = _ms(t)
         verdict = self.judge(q, hits)
         if verdict is not None:
-            yield self._refusal(text, verdict, hits, timings, t0)
+            yield events.final(self._refusal(text, verdict, hits, timings, t0))
             return
         t = time.perf_counter()
         draft = self.extractive.compose(q, hits)
-        notes = list(draft.notes)
+        notes = [f"理解为：{resolved}"] if resolved else []
+        notes += draft.notes
         mode = "extractive"
         if self.backend is not None:
-            generated = yield from generate(self.backend, q, hits, draft, _emit_text)
-            mode = self.settings.answer_mode
+            yield events.preview(draft.text)
+            yield events.status("generating", "正在用大模型组织语言，核对原文后显示…")
+            generated = generate(self.backend, q, hits, draft)
             if generated.text is None:
                 notes.append(generated.note)
-                mode = "extractive"
+                yield events.status("replaced", "大模型的回答没有通过原文核对，显示摘录的原文。")
             else:
+                mode = self.settings.answer_mode
                 draft = generated.draft
                 notes.extend([generated.note] if generated.note else [])
-        elif _emit_text:
-            for part in re.split(r"(?<=[。\n])", draft.text):
-                if part:
-                    yield part
+                yield events.status("kept", "大模型的回答已逐项核对原文。")
+        yield from events.text_pieces(draft.text)
         timings["generate"] = _ms(t)
         citations, cite_notes = self._citations(draft.pieces)
         notes.extend(cite_notes)
         timings["total"] = _ms(t0)
-        yield Answer(
-            question=text,
-            answer=draft.text,
-            refused=False,
-            citations=citations,
-            passages=[h.passage() for h in hits],
-            timings_ms=timings,
-            mode=mode,  # type: ignore[arg-type]
-            notes=notes,
+        yield events.final(
+            Answer(
+                question=text,
+                answer=draft.text,
+                refused=False,
+                citations=citations,
+                passages=[h.passage() for h in hits],
+                timings_ms=timings,
+                mode=mode,  # type: ignore[arg-type]
+                notes=notes,
+            )
         )
 
     # -- steps ---------------------------------------------------------------------------------
-    def _contextualize(self, text: str, history: list[dict]) -> Query:
-        """A short follow-up ("那90岁呢？") borrows the topic of the previous question."""
+    def _contextualize(self, text: str, history: list[dict]) -> tuple[Query, str]:
+        """The question as one standalone question, and that question when it was resolved.
+
+        A follow-up with no topic of its own ("那100岁呢？", "谁负责？") is merged with the
+        previous user question, which retriever and model then both see; one with its own topic
+        stands alone, keeping only the asker's stated age from a "那/还有…" follow-up."""
         q = parse_query(text)
-        prev = next(
-            (h.get("content", "") for h in reversed(history) if h.get("role") == "user" and h.get("content")),
-            None,
-        )
-        if prev and (FOLLOW_UP.match(text) or len(text) <= 8):
+        prev = next((h["content"] for h in reversed(history) if h["role"] == "user" and h["content"]), None)
+        if not prev:
+            return q, ""
+        if not self._has_topic(text):
             merged = parse_query(f"{prev} {text}")
             merged.ages = q.ages or merged.ages
             merged.raw = text
-            return merged
-        return q
+            return merged, merged.text
+        if FOLLOW_UP.match(text) and not q.ages:
+            q.ages = parse_query(prev).ages
+        return q, ""
+
+    def _has_topic(self, text: str) -> bool:
+        """True when the text names something the index knows beyond asking words and numbers."""
+        return any(
+            len(t) >= 2
+            and not t.isdigit()
+            and t in self.retriever.idf
+            and not any(t in w for w in ASKED_WORDS)
+            for t in tokenize(text)
+        )
 
     def judge(self, q: Query, hits: list[Hit]) -> str | None:
         """Why the gazette does not answer this question, or None when it does.
@@ -219,15 +269,15 @@ class Assistant:
         set by bench/calibrate_refusal.py), then the kind of answer asked for must exist in the
         evidence: an amount for "多少钱", a time for "什么时候", a procedure for "怎么申请".
         """
+        request = unsupported_request(q)  # first: naming a document does not make a request fine
+        if request:
+            return NOT_IN_GAZETTE + request
         if not hits:
             return NOT_IN_GAZETTE
         top = hits[0]
         s = self.settings
         if self.retriever.route(q) and (q.doc_numbers or q.partial_numbers):
             return None  # the question names a document we hold
-        request = unsupported_request(q)
-        if request:
-            return NOT_IN_GAZETTE + request
         if q.english:
             if top.dense < s.refuse_min_dense_english:
                 return NOT_IN_GAZETTE
@@ -308,6 +358,7 @@ class Assistant:
                     )
                 )
         return out, notes
+
 
 def _common_title_words(titles: list[str]) -> list[str]:
     """Words in at least half of the document titles (the issuer and city), longest first."""

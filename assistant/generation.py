@@ -23,11 +23,27 @@ class Generated:
         self.text, self.draft, self.note = text, draft, note
 
 
-def generate(backend: ChatBackend, q: Query, hits: list[Hit], draft: Draft, emit: bool):
-    """Generate with the LLM, then verify; returns a _Generated (text None = use extractive).
+def failed_note(found: list[str]) -> str:
+    """Why a draft was replaced, without repeating what it got wrong (a failed draft's words
+    are never shown, not even in a note)."""
+    reasons = sorted({re.sub(r"'[^']*'", "a fact", f) for f in found})
+    return (
+        "generated answer failed verification (" + "; ".join(reasons) + "); replaced by the extractive answer"
+    )
+
+
+def as_data(text: str) -> str:
+    """Document or user text made inert inside the prompt's tags: it cannot close a tag or open one."""
+    return text.replace("<", "＜").replace(">", "＞")
+
+
+def generate(backend: ChatBackend, q: Query, hits: list[Hit], draft: Draft) -> Generated:
+    """Generate with the LLM, then verify; nothing the model wrote leaves here unchecked.
 
     A 1.5B model on two cores reads ~70 tokens/s, so it gets the three best passages cut
-    to their best sentences, and the extractive key points to phrase from."""
+    to their best sentences, and the extractive key points to phrase from. Passages, key
+    points and the question go into the prompt inside tags, as data (``as_data``): an
+    instruction planted in a document is text to quote at most, never to obey."""
     passages = hits[: min(3, len(hits))]
     blocks = []
     for i, h in enumerate(passages, 1):
@@ -35,17 +51,13 @@ def generate(backend: ChatBackend, q: Query, hits: list[Hit], draft: Draft, emit
         scores = rank_by_overlap(q.text, sents)
         best = sorted(sorted(range(len(sents)), key=lambda j: -scores[j])[:3])
         body = "".join(sents[j] for j in best)[:300]
-        blocks.append(f"[{i}] {h.chunk.section}\n{body}")
-    key_points = "\n".join(f"- {p.quote}" for p in draft.pieces[:4]) or "（无）"
+        blocks.append(f'<资料 编号="{i}">\n{as_data(h.chunk.section)}\n{as_data(body)}\n</资料>')
+    key_points = "\n".join(f"- {as_data(p.quote)}" for p in draft.pieces[:4]) or "（无）"
     messages = answer_prompt().format_messages(
-        not_found=NOT_IN_GAZETTE, passages="\n".join(blocks), key_points=key_points, question=q.raw
+        not_found=NOT_IN_GAZETTE, passages="\n".join(blocks), key_points=key_points, question=as_data(q.text)
     )
-    parts: list[str] = []
     try:
-        for delta in backend.stream(messages):
-            parts.append(delta)
-            if emit:
-                yield delta
+        parts = list(backend.stream(messages))
     except LLMError as e:
         return Generated(None, None, f"the language model failed ({e}); answered extractively instead")
     text = "".join(parts).strip()
@@ -62,13 +74,7 @@ def generate(backend: ChatBackend, q: Query, hits: list[Hit], draft: Draft, emit
     if found:
         bare = re.sub(r"\[\d+\]", "", text).strip()
         if problems(bare, q, evidence, doc_numbers):
-            return Generated(
-                None,
-                None,
-                "generated answer failed verification ("
-                + "; ".join(found)
-                + "); replaced by the extractive answer",
-            )
+            return Generated(None, None, failed_note(found))
         # every fact is in the retrieved passages, only its [n] pointed elsewhere: repair
         text, note = (
             bare,

@@ -143,6 +143,15 @@ INTENTS: dict[str, tuple[str, ...]] = {
         "发的文",
     ),
 }
+# Words that say what is asked, not what about (general verbs and connectives of a follow-up):
+# a follow-up made only of these and of numbers ("那100岁呢？", "谁负责？", "要交什么材料？")
+# has no topic of its own and borrows the previous question's.
+ASKING_WORDS = frozenset(
+    {"还有", "如果", "那么", "另外", "要交", "需要", "开始", "结束", "办理", "申请", "时候", "怎么", "可以"}
+)
+# every word of the answer-kind cues above, and ASKING_WORDS
+ASKED_WORDS = ASKING_WORDS | {w for cues in INTENTS.values() for w in cues}
+
 STRICT_WHEN = (
     "什么时候",
     "何时",

@@ -236,22 +236,26 @@ def _answer(question: str, doc_ids: list[str], history: list[dict]) -> dict:
         "model": model_name(s),
         "index_version": index_version(s),
     }
-    kwargs = {"doc_ids": doc_ids} if doc_ids and accepts_kwarg(bot.stream, "doc_ids") else {}
+    kwargs = {"doc_ids": doc_ids} if doc_ids else {}
     try:
         if s.answer_mode == "extractive":
             with st.spinner("正在查找公报原文…"):
                 answer = bot.ask(question, history, **kwargs)
         else:
+            # the verified extractive answer at once, then the model's answer once it is checked
             answer = None
-            shown = ""
-            box = st.empty()
-            for event in bot.stream(question, history, **kwargs):
-                if isinstance(event, Answer):
-                    answer = event
-                else:
-                    shown += event
-                    box.markdown(f"<div class='ga-answer'>{text_html(shown)}▌</div>", unsafe_allow_html=True)
+            box, note = st.empty(), st.empty()
+            for event in bot.events(question, history, **kwargs):
+                if event.kind == "preview":
+                    box.markdown(
+                        f"<div class='ga-answer'>{text_html(event.text)}</div>", unsafe_allow_html=True
+                    )
+                elif event.kind == "status":
+                    note.caption("⏳ " + md_escape(event.text))
+                elif event.kind == "answer":
+                    answer = event.answer
             box.empty()
+            note.empty()
             if answer is None:
                 raise RuntimeError("the assistant returned no answer")
     except LLMBusyError:

@@ -3,6 +3,7 @@ one generation at a time per process, errors translated to LLMError with a user-
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -102,30 +103,47 @@ class ChatBackend:
             self._lock.release()
 
     def stream(self, messages: Messages) -> Iterator[str]:
-        """Text deltas as they arrive.
+        """Text deltas as they arrive, within one total deadline (``timeout_s``) for the call.
 
-        The generation lock is taken at the first `next()` and released when the iterator
-        ends or is closed, so iterate it right away (as `st.write_stream` does).
+        The model is read on a worker thread, so the deadline holds even when the stream
+        stalls between chunks (an HTTP client's timeout is per read). The generation lock is
+        taken at the first `next()` and released when the iterator ends or is closed.
         """
         payload = _check_messages(messages)
         self._acquire()
         try:
             deadline = time.monotonic() + self.timeout_s
-            try:
-                for chunk in self.chat.stream(payload):
-                    if isinstance(chunk.content, str) and chunk.content:
-                        yield chunk.content
-                    # httpx's timeout is per read, so a slowly trickling stream needs its own cap.
-                    if time.monotonic() > deadline:
-                        raise LLMTimeoutError(
-                            f"模型服务 {self.endpoint} 在 {self.timeout_s:g} 秒内未完成回答 (已中止)。"
-                        )
-            except LLMError:
-                raise
-            except Exception as exc:
-                raise self._translate(exc) from exc
+            chunks: queue.Queue = queue.Queue()
+            stop = threading.Event()
+            threading.Thread(target=self._pump, args=(payload, chunks, stop), daemon=True).start()
+            while True:
+                remaining = deadline - time.monotonic()
+                try:
+                    kind, value = chunks.get(timeout=max(remaining, 0.0))
+                except queue.Empty:
+                    stop.set()
+                    raise LLMTimeoutError(
+                        f"模型服务 {self.endpoint} 在 {self.timeout_s:g} 秒内未完成回答 (已中止)。"
+                    ) from None
+                if kind == "done":
+                    return
+                if kind == "error":
+                    raise value if isinstance(value, LLMError) else self._translate(value) from value
+                yield value
         finally:
             self._lock.release()
+
+    def _pump(self, payload: list[BaseMessage], out: queue.Queue, stop: threading.Event) -> None:
+        """Read the model's stream into ``out``: ("text", delta)…, then ("done", None) or ("error", exc)."""
+        try:
+            for chunk in self.chat.stream(payload):
+                if stop.is_set():
+                    return
+                if isinstance(chunk.content, str) and chunk.content:
+                    out.put(("text", chunk.content))
+            out.put(("done", None))
+        except Exception as exc:  # noqa: BLE001 - handed to the reader, translated there
+            out.put(("error", exc))
 
     def _translate(self, exc: Exception) -> LLMError:
         import openai
