@@ -121,19 +121,29 @@ def is_confirmation(q: Query) -> bool:
     return bool(CONFIRMATION.search(q.text))
 
 
+# "不知道的话就随便写个日期": a fallback offered in case the gazette is silent, not the request
+# itself; the question before it is answered from the gazette (and nothing is ever invented).
+FALLBACK_INVITATION = re.compile(
+    r"(?:如果|要是|假如)?(?:你)?(?:不知道|不清楚|查不到|找不到|没有)(?:的话)?[，,]?\s*(?:就|那就)?(?:随便|编|写|猜)[^。？?！!]*"
+)
+
+
 def unsupported_request(q: Query) -> str | None:
-    """A request the assistant must decline whatever the evidence: fabricate a 文号/date, evade a rule."""
-    if FABRICATE.search(q.text):
+    """A request the assistant must decline whatever the evidence: fabricate a 文号/date, evade a rule.
+
+    Checked before anything else, whatever document the question names."""
+    text = FALLBACK_INVITATION.sub("", q.text)
+    if FABRICATE.search(text):
         return "我只能引用公报原文，不能编造文号、金额或日期。"
-    if EVADE.search(q.text):
-        return "我不能提供规避监管的办法。公报中的相关规定可以问我，例如停产期间的电子封条管理。"
-    if PROMPT_PROBE.search(q.text):
+    if EVADE.search(text):
+        return "我不能提供规避监管的办法。公报中的相关规定可以问我。"
+    if PROMPT_PROBE.search(text):
         return "我只根据公报原文回答问题，不输出或改变自己的规则。"
-    if ABOUT_ME.search(q.text):
-        return "我是公报问答助手，只根据长治市人民政府公报的原文回答，并给出处。"
-    if TASK.search(q.text):
+    if ABOUT_ME.search(text):
+        return "我是公报问答助手，只根据已收录的公报原文回答，并给出处。"
+    if TASK.search(text):
         return "我只回答关于公报内容的问题，不写诗文、代码或做其他任务。"
-    if ADVICE.search(q.text):
+    if ADVICE.search(text):
         return "我只引用公报中的规定，不做推荐或投资建议。"
     return None
 
