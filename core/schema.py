@@ -45,7 +45,7 @@ class Chunk(BaseModel):
     doc_id: str
     doc_number: str | None
     doc_title: str
-    section: str = Field(description="Section path: 文号 › heading › … (DESIGN.md).")
+    section: str = Field(description="Section path: 文号 › heading › … (docs/contracts.md).")
     parent: str = Field(description="Section path of the enclosing section (for context expansion).")
     kind: ChunkKind
     text: str = Field(description="The document's own words (quotable).")

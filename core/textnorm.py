@@ -1,6 +1,6 @@
 """Text folding shared by ingest, retrieval, citation checks and the eval suite.
 
-"Verbatim" has one meaning everywhere (DESIGN.md): after :func:`fold` the quote is a
+"Verbatim" has one meaning everywhere (docs/contracts.md): after :func:`fold` the quote is a
 substring of the folded source document.
 """
 

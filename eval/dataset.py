@@ -1,4 +1,4 @@
-"""The evaluation dataset: schema (DESIGN.md, "Evaluation dataset") and a strict loader.
+"""The evaluation dataset: schema (docs/contracts.md, "Evaluation dataset") and a strict loader.
 
 One item a line, JSON Lines::
 
@@ -53,7 +53,7 @@ class DatasetError(ValueError):
 
 
 class EvalItem(BaseModel):
-    """One evaluation question with its gold evidence (schema of DESIGN.md)."""
+    """One evaluation question with its gold evidence (schema of docs/contracts.md)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

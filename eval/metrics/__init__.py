@@ -5,7 +5,7 @@ One module per concern: :mod:`.text` (the compare form), :mod:`.retrieval`, :mod
 :mod:`.summary` (aggregation). Everything public is re-exported here.
 
 Every comparison happens on *folded* text (:func:`core.textnorm.fold`: NFKC, no
-whitespace, no ``<p>``/``<br>``, 〔〕 == []), the one meaning of "verbatim" in DESIGN.md.
+whitespace, no ``<p>``/``<br>``, 〔〕 == []), the one meaning of "verbatim" in docs/contracts.md.
 Keypoints and facts are compared after :func:`norm`, which also turns Chinese numerals
 into Arabic ones (一百五十 == 150, 百分之五 == 5%).
 

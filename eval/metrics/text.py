@@ -1,7 +1,7 @@
 """Text helpers the metrics share: the compare form (:func:`norm`), document keys, gold quotes.
 
 Every comparison happens on *folded* text (:func:`core.textnorm.fold`: NFKC, no
-whitespace, no ``<p>``/``<br>``, 〔〕 == []), the one meaning of "verbatim" in DESIGN.md.
+whitespace, no ``<p>``/``<br>``, 〔〕 == []), the one meaning of "verbatim" in docs/contracts.md.
 Keypoints and facts are compared after :func:`norm`, which also turns Chinese numerals
 into Arabic ones (一百五十 == 150, 百分之五 == 5%).
 """
