@@ -12,7 +12,8 @@ then over every question of the eval dataset measures:
 * hit@5 of hybrid vs dense-only vs keyword-only (answerable items with gold quotes; a hit
   is any gold quote, folded, inside one of the top-5 passages' folded text);
 * ``--llm N`` (default 5): local LLM mode (``answer_mode="local"``) on N questions: time to
-  first token (first text event of ``stream``), total, and how many answers passed
+  the first verified text (first text event of ``stream``: nothing is sent before the
+  checker passed it), total, and how many answers passed
   verification (mode "local") rather than being replaced by the extractive answer.
 
     nice -n 19 .venv/bin/python bench/bench_ask.py [--repeats 3] [--llm 5] [--json OUT] [--profile OUT.prof]

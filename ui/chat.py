@@ -198,6 +198,9 @@ def _render_assistant(msg: dict) -> None:
             st.button(q, key=f"cand_{msg['id']}_{j}", on_click=_ask, args=(q,))
         return
     answer = Answer.model_validate(msg["answer"])
+    for n in answer.notes:
+        if n.startswith("理解为："):  # a follow-up read together with the previous question
+            st.caption("🔗 " + md_escape(n))
     if answer.refused:
         st.info(md_escape(answer.answer), icon="ℹ️")
     else:
@@ -291,7 +294,8 @@ with st.sidebar:
         st.caption("当前版本暂不支持按文件筛选，将在全部文件中查找。")
 
 st.title("公报问答助手")
-st.caption("问长治市人民政府公报（2024·05）里的政策，回答逐字引用原文，并标明文号和出处。")
+_issues = "、".join(sorted({d.issue for d in docs if d.issue}))
+st.caption(f"问{_issues or '已收录的公报'}里的政策，回答逐字引用原文，并标明文号和出处。")
 
 
 def _examples() -> None:
