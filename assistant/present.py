@@ -37,7 +37,6 @@ AMOUNT_WORDS = ("多少", "几", "钱", "元", "标准", "金额")
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 _TAGS = re.compile(r"</?p>|<br\s*/?>", re.IGNORECASE)
 _BRACKETS = str.maketrans({"[": "〔", "]": "〕", "［": "〔", "］": "〕", "【": "〔", "】": "〕"})
-_DEPT = re.compile(r"(?:牵头落实部门|职责部门|责任单位|牵头单位)[:：]\s*([^。；;\n]+)")
 _CITY_DEPT = re.compile(r"市[\u4e00-\u9fff]{1,10}?(?:局|委|办|厅|院|会|联)")
 
 
@@ -193,16 +192,13 @@ def mentions_amount(answer_text: str) -> bool:
     return "不低于" in answer_text or "元" in answer_text
 
 
-def lead_department(answer_text: str, cited_fields: Iterable[dict[str, str]] = ()) -> str | None:
-    """The department to ask: the cited row's 牵头落实部门/职责部门, else one named in the answer."""
-    for fields in cited_fields:
-        for key in ("牵头落实部门", "职责部门", "责任单位"):
-            value = (fields or {}).get(key, "").strip()
-            if value and len(value) <= 20:
-                return value
-    m = _DEPT.search(answer_text)
-    if m and len(m.group(1).strip()) <= 20:
-        return m.group(1).strip()
+def lead_department(answer_text: str, cited_rows: Iterable[Chunk] = ()) -> str | None:
+    """The department to ask: a cited row's responsible party (its "lead" column, whatever the
+    header), else a city department named in the answer."""
+    for row in cited_rows:
+        value = row.cell("lead").strip()
+        if value and len(value) <= 20:
+            return value
     m = _CITY_DEPT.search(answer_text)
     return m.group(0) if m else None
 
@@ -221,10 +217,10 @@ def amount_note(answer_text: str, department: str | None) -> str | None:
 
 
 def benefit_items(chunks: Iterable[Chunk]) -> list[str]:
-    """Names of table rows whose 服务标准 states an amount in 元 (from the index, in order)."""
+    """Names of table rows whose standard column states an amount in 元 (from the index, in order)."""
     items: list[str] = []
     for c in chunks:
-        if c.kind != "table_row" or "元" not in c.fields.get("服务标准", ""):
+        if c.kind != "table_row" or not any("元" in x for x in c.cells("standard")):
             continue
         name = c.section.split(SECTION_SEP)[-1].strip()
         if name and name not in items:

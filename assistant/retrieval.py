@@ -36,8 +36,7 @@ NUMBERING = re.compile(
 def key_name(chunk: Chunk) -> str:
     """The name a reader would use for this unit: a table row's item, a clause's heading words."""
     if chunk.kind == "table_row":
-        item = chunk.fields.get("服务项目", "")
-        return re.sub(r"^\d+\s*", "", item).strip()
+        return re.sub(r"^\d+\s*", "", chunk.cell("item")).strip()
     last = chunk.section.rsplit(SECTION_SEP, 1)[-1]
     return NUMBERING.sub("", last).strip()
 
@@ -278,7 +277,7 @@ class Retriever:
             h.score += 0.3 * base
             h.reasons.append("age in range")
         for art in q.articles:
-            if art in c.section or c.text.startswith(art) or art in c.fields.get("法律条款", "")[:12]:
+            if art in c.section or c.text.startswith(art) or art in c.cell("basis")[:12]:
                 h.score += 1.0 * base
                 h.reasons.append(f"article {art}")
         if q.wants("docmeta") and (c.kind == "preamble" or c.section.endswith("落款")):

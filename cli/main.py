@@ -16,6 +16,7 @@ from eval.cli import run_from_cli
 from ingest import (
     IngestError,
     default_paths,
+    index_outdated,
     indexed_documents,
     remove_source,
     run_ingest,
@@ -40,6 +41,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     if args.if_needed and up_to_date(settings, paths):
         print(f"index is up to date ({settings.index_dir})")
         return 0
+    if args.if_needed and index_outdated(settings):
+        print("the index was written by an earlier version: rebuilding it with every source")
+        args.rebuild = True
     t0 = time.perf_counter()
     embedder = load_embedder(settings)
     bar = tqdm(desc="embedding", unit="chunk", disable=args.quiet)
@@ -176,6 +180,18 @@ def build_parser() -> argparse.ArgumentParser:
     pe.add_argument("--baseline", metavar="DIR")
     pe.add_argument("--no-naive", action="store_true", help="skip the naive baseline configuration")
     pe.add_argument("--limit", type=int, help="only the first N items")
+    pe.add_argument(
+        "--perturb",
+        nargs="?",
+        const="all",
+        metavar="NAMES",
+        help="run the perturbation evaluation instead: comma list of headers,city,departments,"
+        "amounts,year,order (no value: all), each on a fresh index of --issue",
+    )
+    pe.add_argument("--seed", type=int, help="seed of the perturbation draws (printed; repeat a run with it)")
+    pe.add_argument(
+        "--issue", metavar="PATH", help="issue the perturbations transform (default: the bundled one)"
+    )
     pe.set_defaults(func=cmd_eval)
     return p
 

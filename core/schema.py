@@ -52,12 +52,30 @@ class Chunk(BaseModel):
     fields: dict[str, str] = Field(
         default_factory=dict, description="Column -> cell for table rows; title/文号/status for list entries."
     )
+    roles: dict[str, str] = Field(
+        default_factory=dict,
+        description="Table rows: column -> role (item, who, standard, lead, partner, basis, deadline, …).",
+    )
     source: str
     start: int = Field(description="Character offset of the chunk in its source file.")
     end: int
     page: int | None = None
     status: Status = "unknown"
     issue: str | None = None
+
+    def cells(self, role: str) -> list[str]:
+        """The row's non-empty cells of columns with this role, in column order."""
+        return [
+            self.fields.get(col, "") for col, r in self.roles.items() if r == role and self.fields.get(col)
+        ]
+
+    def cell(self, role: str) -> str:
+        """The row's first non-empty cell with this role ("" when none)."""
+        return next(iter(self.cells(role)), "")
+
+    def column(self, role: str) -> str | None:
+        """The name of the first column with this role."""
+        return next((col for col, r in self.roles.items() if r == role), None)
 
     def embed_text(self) -> str:
         """What the embedder and keyword index see: breadcrumbs and column names plus the words."""

@@ -1,7 +1,14 @@
 """Ingest: gazette issues and law files -> documents -> units -> chunks, written to the index
 through the store layer. Its public API is what this package exports."""
 
-from ingest.pipeline import default_paths, indexed_documents, remove_source, run_ingest, up_to_date
+from ingest.pipeline import (
+    default_paths,
+    index_outdated,
+    indexed_documents,
+    remove_source,
+    run_ingest,
+    up_to_date,
+)
 from ingest.sources import IngestError, expand_paths, parse_source
 from store.index import IndexMismatchError
 
@@ -10,6 +17,7 @@ __all__ = [
     "IngestError",
     "default_paths",
     "expand_paths",
+    "index_outdated",
     "indexed_documents",
     "parse_source",
     "remove_source",

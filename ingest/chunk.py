@@ -60,6 +60,7 @@ def _make(info, unit: Unit, chunk_id: str, section: str, parent: str, text: str)
         kind=unit.kind,
         text=text,
         fields=unit.fields,
+        roles=unit.roles,
         source=info.source,
         start=unit.start,
         end=unit.end,

@@ -16,6 +16,7 @@ from pathlib import Path
 from core.schema import DocInfo
 from core.textnorm import DOC_NUMBER_RE, canonical_doc_number
 from ingest.blocks import Block, clean_cell, split_blocks
+from ingest.roles import infer_roles, looks_like_data, row_label
 from ingest.units import IngestError, ParsedDoc, Unit
 
 CN_NUM = "一二三四五六七八九十"
@@ -107,6 +108,7 @@ class _DocParser:
         self.caption: str | None = None
         self.table_header: list[str] | None = None
         self.last_table_units: list[Unit] = []
+        self.tables: list[tuple[list[str], list[Unit]]] = []  # each table's header and rows
         self.pending_continuation = False
         self.entries: list[dict] | None = None  # list-of-documents entries being rebuilt
         self.date: str | None = None
@@ -227,9 +229,13 @@ class _DocParser:
         header = rows[0]
         if self.table_header and header == self.table_header:
             rows = rows[1:]  # a 续表 (or a page's) repeated header: the same table goes on
+        elif looks_like_data(header):
+            # no header row: the table before goes on (after 续表 or a page break, same width),
+            # or a table without one, whose columns are named by position
+            if not (self.table_header and len(header) == len(self.table_header)):
+                self._new_table([f"列{i + 1}" for i in range(len(header))])
         else:
-            self.table_header = header
-            self.last_table_units = []
+            self._new_table(header)
             rows = rows[1:]
         self.pending_continuation = False
         header = self.table_header
@@ -238,32 +244,36 @@ class _DocParser:
             cells = (row + [""] * len(header))[: len(header)]
             fields = dict(zip(header, cells, strict=True))
             self._inherit_merged_cells(fields, header)
-            label = self._row_label(fields, header)
             text = "\t".join(cells)
-            unit = Unit("table_row", text, self.prefix() + caption + [label], b.start, b.end, fields=fields)
+            # the row's name (last path element) is set by finish_tables once the roles are known
+            unit = Unit("table_row", text, self.prefix() + caption + [""], b.start, b.end, fields=fields)
             self.units.append(unit)
             self.last_table_units.append(unit)
+
+    def _new_table(self, header: list[str]) -> None:
+        self.table_header = header
+        self.last_table_units = []
+        self.tables.append((header, self.last_table_units))
+
+    def finish_tables(self, overrides: dict[str, dict[str, str]]) -> None:
+        """Give every table its column roles (from all its rows) and name each row by them.
+
+        ``overrides`` maps a text found in a table's section path to {column: role}."""
+        for header, units in self.tables:
+            if not units:
+                continue
+            where = " › ".join(units[0].path[:-1])
+            forced = next((cols for key, cols in overrides.items() if key in where), None)
+            roles = infer_roles(header, [[u.fields[h] for h in header] for u in units], forced).mapping()
+            for u in units:
+                u.roles = roles
+                u.path[-1] = row_label(u.fields, roles)
 
     def _inherit_merged_cells(self, fields: dict[str, str], header: list[str]) -> None:
         """An empty first-column cell was a merged cell: it belongs to the rows it spans."""
         first = header[0]
         if not fields[first] and self.last_table_units:
             fields[first] = self.last_table_units[-1].fields.get(first, "")
-
-    @staticmethod
-    def _row_label(fields: dict[str, str], header: list[str]) -> str:
-        if "服务项目" in fields:
-            return re.sub(r"^\d+\s*", "", fields["服务项目"]).strip() or fields["服务项目"]
-        number = fields.get("序号", "")
-        for col in header:
-            if "条款" in col or col.endswith("条"):
-                m = re.match(
-                    r"^(第[零一二三四五六七八九十百]+条(?:\s*第[一二三四五六七八九十]+款)?)", fields[col]
-                )
-                if m:
-                    return f"{number} {m.group(1)}".strip()
-        cells = [v for v in fields.values() if v]
-        return (number or (cells[0] if cells else "")).split("\n")[0][:30]
 
     # -- lists of documents (长政规: two-column tables read column by column) ---------------
     @staticmethod
@@ -341,8 +351,13 @@ class _DocParser:
             )
 
 
-def parse_gazette(text: str, source: str) -> list[ParsedDoc]:
-    """Every official document in one gazette issue. Raises IngestError when there is none."""
+def parse_gazette(
+    text: str, source: str, role_overrides: dict[str, dict[str, str]] | None = None
+) -> list[ParsedDoc]:
+    """Every official document in one gazette issue. Raises IngestError when there is none.
+
+    ``role_overrides``: {text in a table's section path: {column: role}} from the issue's
+    ``.roles.toml``, correcting a column role the cells misled."""
     blocks = split_blocks(text)
     starts = _doc_starts(blocks)
     if not starts:
@@ -370,6 +385,7 @@ def parse_gazette(text: str, source: str) -> list[ParsedDoc]:
         )
         parser.units.append(head)
         parser.run()
+        parser.finish_tables(role_overrides or {})
         info = DocInfo(
             id=number,
             doc_number=number,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -11,8 +10,8 @@ from pathlib import Path
 from core.embedding import Embedder
 from core.schema import DocInfo
 from core.settings import Settings
-from ingest.sources import expand_paths, parse_source, source_name
-from store.index import IndexStore, SyncStats
+from ingest.sources import IngestError, expand_paths, parse_source, source_digest, source_name
+from store.index import MANIFEST_VERSION, IndexStore, SyncStats
 
 
 def default_paths(settings: Settings) -> list[Path]:
@@ -36,16 +35,24 @@ def up_to_date(settings: Settings, paths: list[Path]) -> bool:
     """True when every path is indexed with its current content (no model needed to tell)."""
     store = IndexStore(settings)
     manifest = store.manifest()
-    if not manifest:
+    if not manifest or manifest.get("version") != MANIFEST_VERSION:
         return False
     for p in expand_paths(paths):
         entry = manifest["sources"].get(source_name(p))
         if not entry or not p.exists():
             return False
-        text = p.read_bytes().decode("utf-8-sig", errors="replace")
-        if hashlib.sha256(text.encode("utf-8")).hexdigest() != entry["sha256"]:
+        try:
+            if source_digest(p) != entry["sha256"]:
+                return False
+        except IngestError:
             return False
     return True
+
+
+def index_outdated(settings: Settings) -> bool:
+    """True when an index exists but was written in an earlier format (it needs a rebuild)."""
+    manifest = IndexStore(settings).manifest()
+    return manifest is not None and manifest.get("version") != MANIFEST_VERSION
 
 
 def run_ingest(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from core.schema import Chunk
 from ingest.chunk import doc_chunks
 from ingest.gazette import parse_gazette
 from ingest.laws import parse_law
+from ingest.roles import ROLES
 from ingest.units import IngestError, ParsedDoc
 from store.index import SourceRecord
 
@@ -65,15 +67,55 @@ def read_text(path: Path) -> str:
         raise IngestError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
 
 
+def overrides_path(path: Path) -> Path:
+    """The issue's role corrections, next to it: changzhi-2024-05.txt -> changzhi-2024-05.roles.toml."""
+    return path.with_name(path.stem + ".roles.toml")
+
+
+def read_overrides(path: Path) -> dict[str, dict[str, str]]:
+    """{text in a table's section path: {column: role}} from the issue's .roles.toml, if any::
+
+    [tables."基本养老服务清单"]
+    "服务类型" = "kind"
+    """
+    file = overrides_path(path)
+    if not file.is_file():
+        return {}
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise IngestError(f"{file}: not a valid TOML file ({e})") from None
+    tables = data.get("tables", {})
+    if not isinstance(tables, dict):
+        raise IngestError(f'{file}: expected [tables."…"] sections')
+    for where, cols in tables.items():
+        bad = {c: r for c, r in (cols or {}).items() if r not in ROLES} if isinstance(cols, dict) else cols
+        if bad:
+            raise IngestError(
+                f"{file}: [tables.{where!r}] has unknown roles {bad}; roles are {', '.join(ROLES)}"
+            )
+    return tables
+
+
+def source_digest(path: Path) -> str:
+    """sha256 of the source's text and of its role corrections: either changing re-ingests it."""
+    text = read_text(path)
+    extra = overrides_path(path).read_bytes() if overrides_path(path).is_file() else b""
+    return hashlib.sha256(text.encode("utf-8") + extra).hexdigest()
+
+
 def parse_source(path: Path) -> ParsedSource:
     """Parse and chunk one gazette issue (.txt) or law (.md)."""
     text = read_text(path)
     name = source_name(path)
-    docs = parse_law(text, name) if path.suffix.lower() == ".md" else parse_gazette(text, name)
+    if path.suffix.lower() == ".md":
+        docs = parse_law(text, name)
+    else:
+        docs = parse_gazette(text, name, read_overrides(path))
     chunks = [c for d in docs for c in doc_chunks(d)]
     for d in docs:
         d.info.chunks = sum(1 for c in chunks if c.doc_id == d.info.id)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = source_digest(path)
     texts = {d.info.id: text[d.start : d.end] for d in docs}
     return ParsedSource(name=name, path=path, sha256=digest, docs=docs, chunks=chunks, texts=texts)
 

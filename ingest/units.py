@@ -22,6 +22,7 @@ class Unit:
     end: int
     fields: dict[str, str] = field(default_factory=dict)
     status: Status | None = None  # for list entries: the validity the list states
+    roles: dict[str, str] = field(default_factory=dict)  # table rows: column -> role (ingest/roles.py)
 
 
 @dataclass

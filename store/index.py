@@ -24,7 +24,8 @@ from core.keywords import tokenize
 from core.schema import Chunk, DocInfo
 from core.settings import Settings
 
-MANIFEST_VERSION = 1
+# 2: table rows carry column roles (ingest/roles.py); an index of version 1 is rebuilt
+MANIFEST_VERSION = 2
 
 
 class IndexMissingError(RuntimeError):
@@ -121,11 +122,12 @@ class IndexStore:
         m = self.manifest()
         if m is None or self.embedder is None:
             return
-        if (
-            m.get("version") != MANIFEST_VERSION
-            or m.get("embedding_model") != self.embedder.name
-            or m.get("dim") != self.embedder.dim
-        ):
+        if m.get("version") != MANIFEST_VERSION:
+            raise IndexMismatchError(
+                f"the index in {self.root} was written in format {m.get('version')}, this version reads "
+                f"format {MANIFEST_VERSION}. Rebuild it: `gazette-assistant ingest --rebuild` (keeps every source)."
+            )
+        if m.get("embedding_model") != self.embedder.name or m.get("dim") != self.embedder.dim:
             raise IndexMismatchError(
                 f"the index in {self.root} was built with embedding model {m.get('embedding_model')!r} "
                 f"(dim {m.get('dim')}), but the current model is {self.embedder.name!r} (dim {self.embedder.dim}). "

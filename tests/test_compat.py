@@ -50,7 +50,7 @@ def test_index_layout_is_what_earlier_releases_wrote(settings, fake_embedder):
     assert sorted(p.name for p in root.iterdir()) == ["bm25", "chroma", "docstore", "manifest.json"]
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest) == {"sources", "version", "embedding_model", "dim", "built_at"}
-    assert manifest["version"] == 1
+    assert manifest["version"] == 2  # 2: table rows carry column roles
     assert set(manifest["sources"][GAZETTE.name]) == {"sha256", "chunks", "path"}
     store = json.loads((root / "docstore" / f"{GAZETTE.name}.json").read_text(encoding="utf-8"))
     assert set(store) == {"source", "sha256", "docs", "chunks", "texts"}

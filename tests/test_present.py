@@ -28,7 +28,13 @@ SEC = f"{DOC} › 附件 长治市基本养老服务清单"
 
 
 def chunk(
-    kind="clause", section=f"{DOC} › 三、工作任务 › 1. 任务", text="", fields=None, parent=None, start=0
+    kind="clause",
+    section=f"{DOC} › 三、工作任务 › 1. 任务",
+    text="",
+    fields=None,
+    parent=None,
+    start=0,
+    roles=None,
 ):
     return Chunk(
         chunk_id=f"c{start}-{kind}",
@@ -40,6 +46,7 @@ def chunk(
         kind=kind,
         text=text,
         fields=fields or {},
+        roles=roles or {},
         source="changzhi-2024-05.txt",
         start=start,
         end=start + len(text),
@@ -119,7 +126,10 @@ def test_citations_group_by_chunk_and_counter_text_is_complete():
 
 def test_amount_note_names_the_department_from_the_cited_row():
     answer = "高龄津贴：90周岁(含)至99周岁(含)不低于150元/人/月。"
-    dept = lead_department(answer, [{"牵头落实部门": "市民政局"}])
+    row = chunk(
+        "table_row", fields={"列2": "高龄津贴", "列6": "市民政局"}, roles={"列2": "item", "列6": "lead"}
+    )
+    dept = lead_department(answer, [row])
     assert dept == "市民政局"
     note = amount_note(answer, dept)
     assert "最低标准" in note and "更高" in note and "市民政局" in note
@@ -127,10 +137,11 @@ def test_amount_note_names_the_department_from_the_cited_row():
     assert amount_note("由城市管理局处罚。", None) is None
 
 
+STANDARD = {"列4": "standard"}  # whatever the header says, the role decides
 BENEFITS = [
-    chunk("table_row", f"{SEC} › 高龄津贴", "x", {"服务标准": "不低于70元/人/月"}, start=1),
-    chunk("table_row", f"{SEC} › 护理补贴", "x", {"服务标准": "不低于100元护理补贴"}, start=2),
-    chunk("table_row", f"{SEC} › 健康管理", "x", {"服务标准": "每年免费提供1次"}, start=3),
+    chunk("table_row", f"{SEC} › 高龄津贴", "x", {"列4": "不低于70元/人/月"}, start=1, roles=STANDARD),
+    chunk("table_row", f"{SEC} › 护理补贴", "x", {"列4": "不低于100元护理补贴"}, start=2, roles=STANDARD),
+    chunk("table_row", f"{SEC} › 健康管理", "x", {"列4": "每年免费提供1次"}, start=3, roles=STANDARD),
 ]
 
 

@@ -205,8 +205,8 @@ def _render_assistant(msg: dict) -> None:
         st.info(md_escape(answer.answer), icon="ℹ️")
     else:
         st.markdown(f"<div class='ga-answer'>{text_html(answer.answer)}</div>", unsafe_allow_html=True)
-        cited_fields = [ch.fields for c in answer.citations if (ch := bot.chunk(c.chunk_id)) is not None]
-        note = amount_note(answer.answer, lead_department(answer.answer, cited_fields))
+        cited_rows = [ch for c in answer.citations if (ch := bot.chunk(c.chunk_id)) is not None]
+        note = amount_note(answer.answer, lead_department(answer.answer, cited_rows))
         if note:
             st.caption("💡 " + md_escape(note))
         _source_cards(msg["id"], answer)

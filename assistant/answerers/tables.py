@@ -28,7 +28,7 @@ class TableRowAnswerer:
         c = best.chunk
         if self._asks_for_table(q, hits):
             return self._whole_table(c)
-        if "服务标准" in c.fields:
+        if c.cells("standard"):
             return self._benefit_rows(q, c, hits)
         return self._duty_row(q, c)
 
@@ -45,8 +45,8 @@ class TableRowAnswerer:
         text = f"“{table}”列出的是：" + "；".join(labels) + "。"
         pieces = []
         for x in rows:
-            law = x.fields.get("法律条款", "")
-            key = law[:20] if law else (x.fields.get("服务项目") or next(iter(x.fields.values()), ""))
+            law = x.cell("basis")
+            key = law[:20] if law else (x.cell("item") or next(iter(x.fields.values()), ""))
             pieces.append(Piece(x, key))  # the cell that names the row, as printed
         return Draft(text, pieces)
 
@@ -59,7 +59,7 @@ class TableRowAnswerer:
             name = key_name(x)
             if (
                 x.kind == "table_row"
-                and "服务标准" in x.fields
+                and x.cells("standard")
                 and x.chunk_id != c.chunk_id
                 and len(name) >= 2
                 and name in q.text
@@ -80,11 +80,11 @@ class TableRowAnswerer:
     def _benefit_row(self, q: Query, c: Chunk) -> Draft:
         """One benefit: the part of the row that answers (the asker's age band, the eligibility,
         the amount), with the department that handles it, in the first sentence."""
-        f = c.fields
-        item = re.sub(r"^\d+\s*", "", f.get("服务项目", "")).strip()
-        standard = f.get("服务标准", "")
-        content = f.get("服务内容", "")
-        dept = f.get("牵头落实部门", "")
+        item = re.sub(r"^\d+\s*", "", c.cell("item")).strip()
+        standard = "；".join(c.cells("standard"))
+        content = c.cell("content")
+        dept = c.cell("lead")
+        partners = "、".join(c.cells("partner"))
         segments = [trim(x) for x in re.split(r"[；;]", standard) if x.strip()]
         parts = segments + ([trim(content)] if content else [])
         pieces: list[Piece] = []
@@ -110,33 +110,34 @@ class TableRowAnswerer:
                     scores[i] += 0.3
             lead = [parts[max(range(len(parts)), key=scores.__getitem__)]] if parts else []
         pieces.extend(Piece(c, x) for x in lead)
+        by = f"由{dept}负责" + (f"，{partners}配合" if partners else "") if dept else ""
         if dept and q.wants("who") and not q.wants("money"):
-            first = f"{item}由{dept}牵头落实" + (f"；{'；'.join(lead)}" if lead else "")
+            first = f"{item}{by}" + (f"；{'；'.join(lead)}" if lead else "")
         else:
             first = f"{item}：{'；'.join(lead)}" if lead else item
             if dept:
-                first += f"，由{dept}牵头落实"
+                first += f"，{by}"
         if dept:
             pieces.append(Piece(c, dept))
+        if partners:
+            pieces.extend(Piece(c, x) for x in c.cells("partner"))
         first += "。"
         if outside:
             first += "（公报列出的年龄档不包含您说的年龄。）"
         # the rest of the row for context; the row is already cited, and only what answers is quoted
-        details = []
-        if standard and trim(standard) not in lead:
-            details.append(f"服务标准：{trim(standard)}")
-        if content and trim(content) not in lead:
-            details.append(f"服务内容：{trim(content)}")
-        if f.get("对象"):
-            details.append(f"对象：{f['对象']}")
+        details = []  # labelled with the table's own column names
+        for role in ("standard", "content", "who", "basis", "deadline"):
+            for cell, col in zip(c.cells(role), _columns(c, role), strict=True):
+                if trim(cell) not in lead:
+                    details.append(f"{col}：{trim(cell)}")
         text = first + ("\n" + "。\n".join(details) + "。" if details else "")
         return Draft(text, pieces)
 
     def _duty_row(self, q: Query, c: Chunk) -> Draft:
         """A row of a responsibilities table: lead with the cell part that answers (who / how much)."""
         cols = list(c.fields)
-        duty_col = next((k for k in cols if "部门" in k or "职责" in k), cols[-1])
-        law_col = next((k for k in cols if "条款" in k), None)
+        duty_col = c.column("lead") or c.column("partner") or cols[-1]
+        law_col = c.column("basis")
         duty = c.fields.get(duty_col, "")
         clauses = [s for s in re.split(r"[；;\n]", duty) if s.strip()]
         # "…农村区域：交通工程由交通运输局出具、水利工程由水利局出具": each part names its own office
@@ -181,8 +182,13 @@ class TableRowAnswerer:
         elif law_col:
             article = c.fields[law_col]
             first = sentences(article)[0] if sentences(article) else article
-            text += f"\n对应条款：{trim(first)}。"
+            text += f"\n{law_col}：{trim(first)}。"
             pieces.append(Piece(c, trim(first)))
             if len(clauses) > 1:
                 text += f"\n该条款的完整分工：{trim(duty)}。"
         return Draft(text, pieces)
+
+
+def _columns(c: Chunk, role: str) -> list[str]:
+    """Names of the row's non-empty columns with this role, in column order."""
+    return [col for col, r in c.roles.items() if r == role and c.fields.get(col)]
