@@ -16,7 +16,7 @@ from assistant import events
 from assistant.answerers.base import Piece
 from assistant.events import StreamEvent
 from assistant.extractive import ExtractiveAnswerer
-from assistant.facets import MONEY, TIME, is_confirmation, missing_facet, unsupported_request
+from assistant.facets import MONEY, TIME, home_places, is_confirmation, missing_facet, unsupported_request
 from assistant.generation import generate
 from assistant.langchain import GazetteRetriever
 from assistant.llm import make_backend
@@ -92,6 +92,10 @@ class Assistant:
         self._indexed_numbers = {d.doc_number for d in retriever.docs.values() if d.doc_number}
         self._title_words = _common_title_words(
             [d.title for d in retriever.docs.values() if d.kind == "gazette"]
+        )
+        gazette_docs = [d for d in retriever.docs.values() if d.kind == "gazette"]
+        self.home = home_places(
+            [d.issue or "" for d in gazette_docs] + [d.office or "" for d in gazette_docs]
         )
         self._listed_numbers = {
             c.fields["文号"] for c in retriever.chunks if c.kind == "list_entry" and c.fields.get("文号")
@@ -285,7 +289,7 @@ class Assistant:
             return NOT_IN_GAZETTE
         answer_from = self.extractive.pick(q, hits).chunk
         evidence = answer_from.section + "\n" + answer_from.text
-        missing = missing_facet(q, evidence, self._indexed_numbers, self._listed_numbers)
+        missing = missing_facet(q, evidence, self._indexed_numbers, self._listed_numbers, self.home)
         if missing:
             return NOT_IN_GAZETTE + missing
         if q.wants("money") and not is_confirmation(q) and not MONEY.search(evidence):
@@ -295,8 +299,8 @@ class Assistant:
         return None
 
     def _topical_similarity(self, q: Query, top: Hit) -> float:
-        """The cosine without the words every document's title shares (长治市, 人民政府…):
-        "明天长治天气怎么样" is not about the gazette just because it names the city."""
+        """The cosine without the words every document's title shares (the city, 人民政府…):
+        "明天某市天气怎么样" is not about the gazette just because it names the city."""
         stripped = q.text
         for word in self._title_words:
             stripped = stripped.replace(word, "")

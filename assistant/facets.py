@@ -96,22 +96,28 @@ ABOUT_ME = re.compile(
     r"你是谁|你是什么|什么模型|大模型|你叫什么|谁开发的|who are you|what model", re.IGNORECASE
 )
 ADVICE = re.compile(r"推荐|哪只股票|买什么股|投资建议|recommend", re.IGNORECASE)
-HOME_PLACES = {"长治", "长治市"}
+HOME = re.compile(r"^(?:[\u4e00-\u9fff]{1,6}?省)?([\u4e00-\u9fff]{1,6}?[市县区州盟旗])")
 
 
-def places(text: str) -> list[str]:
-    """Place names in ``text`` (jieba's part-of-speech tag ns), e.g. 太原市, 潞州区, 北京."""
+def home_places(names: list[str]) -> set[str]:
+    """The home jurisdiction, read from the ingested issues' mastheads and issuing offices
+    ("某市人民政府公报 2025·03" -> 某市, 某): a question may name it without leaving the gazette."""
+    out: set[str] = set()
+    for name in names:
+        m = HOME.match(name or "")
+        if m:
+            out |= {m.group(1), m.group(1)[:-1]}
+    return {p for p in out if len(p) >= 2}
+
+
+def places(text: str, home: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Place names in ``text`` (jieba's part-of-speech tag ns), e.g. 太原市, 某某区, 北京."""
     import jieba.posseg
 
     out = []
     for word, flag in jieba.posseg.lcut(text):
-        # only administrative names: the tagger also calls 上门 or 里市 (成员里市统计局) places
-        if (
-            flag.startswith("ns")
-            and word not in HOME_PLACES
-            and len(word) >= 3
-            and word[-1] in "省市区县州镇乡"
-        ):
+        # only administrative names: the tagger also calls 上门 or 里市 (成员里市某局) places
+        if flag.startswith("ns") and word not in home and len(word) >= 3 and word[-1] in "省市区县州镇乡":
             out.append(word)
     return out
 
@@ -148,7 +154,13 @@ def unsupported_request(q: Query) -> str | None:
     return None
 
 
-def missing_facet(q: Query, evidence: str, indexed_numbers: set[str], listed_numbers: set[str]) -> str | None:
+def missing_facet(
+    q: Query,
+    evidence: str,
+    indexed_numbers: set[str],
+    listed_numbers: set[str],
+    home: set[str] | frozenset[str] = frozenset(),
+) -> str | None:
     """Why the evidence cannot answer what is asked, or None."""
     text = q.text
     for f in FACETS:
@@ -162,7 +174,7 @@ def missing_facet(q: Query, evidence: str, indexed_numbers: set[str], listed_num
     for year in re.findall(r"(20\d{2})\s*年", text):
         if year not in evidence:
             return f"公报相关内容里没有{year}年的规定。"
-    for place in places(text):
+    for place in places(text, home):
         if place not in evidence:
             return f"公报相关内容没有提到{place}。"
     return None

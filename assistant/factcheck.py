@@ -2,14 +2,14 @@
 evidence (clauses, table rows) it cites, and does it fit the asker's stated condition? Pure regex
 over text normalised one way (:func:`normalize`); every rule is general, none names one issue:
 
-1. numbers whole, with their unit (15元 != 150元, 1年 != 10年, 5% != 50%); 一百五十元 == １５０元;
+1. numbers whole, with their unit (12元 != 120元, 1年 != 10年, 5% != 50%); 一百二十元 == １２０元;
    万/亿 multiplied out (3万元 == 30000元); 周岁 == 岁; 九个部门 == 9部门. [n] citation markers and
    the answer's list markers are ignored; the asker's own age may be echoed; a count (四项, 9种)
    passes when its sentence lists that many items or the evidence numbers items up to it ((9)).
 2. dates as dates (2024-10-14 == 2024年10月14日); 文号 canonical (〔〕 == [], full/half width),
    from the evidence or ``doc_numbers`` (those of the documents the evidence is quoted from).
-3. bands as ranges: 80至89岁, 200元以上1000元以下, 60岁及以上 must be bands of the evidence
-   (150元以上 restates 不低于150元). A bare (含) may go — 以上/以下/至 include the bound
+3. bands as ranges: 80至89岁, 200元以上2000元以下, 60岁及以上 must be bands of the evidence
+   (120元以上 restates 不低于120元). A bare (含) may go — 以上/以下/至 include the bound
    (民法典 第1259条); (不含) may not.
 4. organisations (市X局, X委员会, X办公室, X中心, X人民政府, 县区X委 ...) named in the evidence.
 5. negation: what the evidence negates (不/不得/未/严禁/禁止/停止 ...) stated plainly, or what it
@@ -284,7 +284,7 @@ def _org_named(name: str, suffix_len: int, ev: str) -> bool:
 
 
 def _same_doc(a: str, b: str) -> bool:
-    """Same year and number, one issuer ending the other (…办公室以长政办发 == 长政办发)."""
+    """Same year and number, one issuer ending the other (…办公室以某政办发 == 某政办发)."""
     (ia, ya), (ib, yb) = a.split("〔", 1), b.split("〔", 1)
     return ya == yb and (ia.endswith(ib) or ib.endswith(ia))
 
@@ -336,7 +336,7 @@ def check(
 
 
 def _band_in(lo: Endpoint, hi: Endpoint, unit: str | None, e: _Facts) -> bool:
-    """A band of the evidence; an open one (150元以上) may also restate 不低于150元."""
+    """A band of the evidence; an open one (120元以上) may also restate 不低于120元."""
     if any(lo == l2 and hi == h2 and unit in (None, u2) for _, l2, h2, u2 in e.ranges):
         return True
     (v, _), sense = lo or hi or ("", True), "lower" if lo else "upper"

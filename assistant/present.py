@@ -17,22 +17,6 @@ from core.schema import SECTION_SEP, Chunk, Citation
 
 STATUS_ZH = {"valid": "有效", "repealed": "已废止或失效", "unknown": "未注明"}
 
-# Example questions for the two audiences (UI content, not answers: the Assistant answers them).
-EXAMPLES: dict[str, list[str]] = {
-    "家属": [
-        "我爸今年91了，高龄津贴一个月有多少？",
-        "70岁老人坐公交免费吗？",
-        "生活不能自理的老人护理补贴有多少？",
-        "经济困难的老年人养老服务补贴每月多少钱？",
-    ],
-    "工作人员": [
-        "哪些情况的非煤矿山要关闭取缔？",
-        "非煤矿山引导退出的标准是什么？",
-        "建筑施工噪声超标由哪个部门处罚？",
-        "长政发〔2011〕51号还有效吗？",
-    ],
-}
-
 AMOUNT_WORDS = ("多少", "几", "钱", "元", "标准", "金额")
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
 _TAGS = re.compile(r"</?p>|<br\s*/?>", re.IGNORECASE)
@@ -165,7 +149,7 @@ def group_citations(citations: Sequence[Citation]) -> list[SourceCard]:
 def counter_citation(citation: Citation, quotes: Sequence[str] | None = None) -> str:
     """Plain text a family can copy or print and show at a service counter."""
     quotes = list(quotes or [citation.quote])
-    where = citation.issue or "长治市人民政府公报"
+    where = citation.issue or "公报"
     if citation.page:
         where += f"（本文件自第{citation.page}页起）"
     doc = (
@@ -226,6 +210,22 @@ def benefit_items(chunks: Iterable[Chunk]) -> list[str]:
         if name and name not in items:
             items.append(name)
     return items
+
+
+def example_questions(chunks: Iterable[Chunk], per_audience: int = 4) -> dict[str, list[str]]:
+    """Example questions for families and for staff, made from what the index holds (benefit
+    rows, rows with a responsible party, listed documents), so they fit whatever issue is in."""
+    chunks = list(chunks)
+    families = [f"{item}的标准是多少？" for item in benefit_items(chunks)]
+    staff: list[str] = []
+    for c in chunks:
+        item = re.sub(r"^\d+\s+", "", c.section.split(SECTION_SEP)[-1]).strip()
+        if c.kind == "table_row" and c.cell("lead") and not c.cells("standard") and item:
+            staff.append(f"{item}由哪个部门负责？")
+    listed = [c.fields.get("文号", "") for c in chunks if c.kind == "list_entry" and c.fields.get("文号")]
+    staff = staff[: per_audience - 1] + [f"{n}还有效吗？" for n in listed[:1]]
+    out = {"家属": families[:per_audience], "工作人员": staff[:per_audience]}
+    return {k: v for k, v in out.items() if v}
 
 
 def is_vague(question: str, items: Sequence[str]) -> bool:

@@ -193,7 +193,7 @@ def parse_query(question: str) -> Query:
     q.doc_numbers = find_doc_numbers(text)
     if not q.doc_numbers:
         for m in PARTIAL_NUMBER.finditer(text):
-            # "28号文", "13号文件", "长政办发28号": a number that may match several documents
+            # "28号文", "13号文件", "某政办发28号": a number that may match several documents
             hint, year, n = m.group(1), m.group(2), int(m.group(3))
             q.partial_numbers.append((hint, year, n))
     for pat in AGE_PATTERNS:

@@ -27,7 +27,7 @@ class DocInfo(BaseModel):
     source: str = Field(description="File name the document came from.")
     status: Status = "unknown"
     office: str | None = Field(None, description="Issuing office (落款机关).")
-    issue: str | None = Field(None, description="Gazette issue, e.g. 长治市人民政府公报 2024·05.")
+    issue: str | None = Field(None, description="Gazette issue, e.g. 某市人民政府公报 2025·03.")
     page: int | None = Field(None, description="Starting page from the issue's table of contents.")
     publication: str | None = Field(None, description="Publication note, e.g. (此件公开发布).")
     kind: Literal["gazette", "law"] = "gazette"

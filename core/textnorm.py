@@ -16,7 +16,7 @@ _BRACKETS = str.maketrans({"[": "〔", "]": "〕", "［": "〔", "］": "〕", "
 # 文号: issuer prefix (Chinese chars), year in 〔〕 or [], number, 号.
 DOC_NUMBER_RE = re.compile(r"([\u4e00-\u9fff]{2,12})\s*[〔\[［【](\d{4})[〕\]］】]\s*(\d{1,4})\s*号")
 # Words that end a sentence or title and so cannot be part of an issuer prefix
-# ("…的通知长政发〔2008〕78号": the prefix is 长政发, not 的通知长政发).
+# ("…的通知某政发〔2008〕78号": the prefix is 某政发, not 的通知某政发).
 _PREFIX_STOPS = re.compile(
     r".*(?:通知|意见|办法|规定|方案|细则|决定|目录|文件|关于|印发|根据|依据|按照|"
     r"[的和与及是在对为即说问查看找那这个份把将请按据依从向给让被了吗呢吧我你他她它])"
@@ -42,7 +42,7 @@ def is_verbatim(quote: str, folded_source: str) -> bool:
 
 
 def canonical_doc_number(text: str) -> str | None:
-    """The first 文号 in ``text`` in canonical form (长政发〔2024〕13号), or None."""
+    """The first 文号 in ``text`` in canonical form (某政发〔2025〕7号), or None."""
     found = find_doc_numbers(text)
     return found[0] if found else None
 

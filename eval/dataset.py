@@ -3,7 +3,7 @@
 One item a line, JSON Lines::
 
     {"id": "E001", "persona": "family", "type": "numeric", "question": "…", "answerable": true,
-     "gold_doc": "长政办发〔2024〕28号", "gold_quotes": ["…"], "answer_keypoints": ["不低于150元"],
+     "gold_doc": "某政办发〔2025〕7号", "gold_quotes": ["…"], "answer_keypoints": ["不低于120元"],
      "notes": "…"}
 
 ``gold_quotes`` are verbatim in the sense of :func:`core.textnorm.fold`. The loader

@@ -180,7 +180,7 @@ class _DocParser:
         prev = self.blocks[k - 1] if k else None
         start = b.start
         if len(lines) > 1:
-            # 落款 printed as one block: "长治市人民政府  \n2024年10月14日"
+            # 落款 printed as one block: "某市人民政府  \n2025年3月10日"
             self.office = lines[-2].strip()
             text = b.text.strip()
         elif (
@@ -275,7 +275,7 @@ class _DocParser:
         if not fields[first] and self.last_table_units:
             fields[first] = self.last_table_units[-1].fields.get(first, "")
 
-    # -- lists of documents (长政规: two-column tables read column by column) ---------------
+    # -- lists of documents (printed as two-column tables read column by column) ---------------
     @staticmethod
     def _is_document_list(rows: list[list[str]]) -> bool:
         cells = [c for row in rows for c in row if c.strip()]

@@ -1,6 +1,6 @@
 """Column roles of a table, from its header words and its cells together.
 
-A gazette's tables change headers from issue to issue (服务项目 / 补助项目 / 项目名称 …), and
+A gazette's tables change headers from issue to issue (补助项目 / 项目名称 / 事项 …), and
 some have none. What a column *does* shows in its cells as well: organisation names, amounts
 with units, ages and conditions, dates, article numbers, short unique names. Each column gets
 one role:
@@ -137,7 +137,7 @@ def _scores(header: str, f: dict[str, float], position: int) -> dict[str, float]
     s["item"] += (0.5 * f["distinct"] + 0.4 * f["short"] + (0.3 if position <= 1 else 0.0)) * distinctive
     s["content"] += 0.3 + 0.4 * min(f["avg_len"] / 40, 1.0) * distinctive
     if s["item"] > 0 and _cue(header, "content") and not _cue(header, "item"):
-        s["item"] -= 0.5  # 服务内容 describes the item; it does not name it
+        s["item"] -= 0.5  # a 内容 column describes the item; it does not name it
     return s
 
 

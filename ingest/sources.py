@@ -75,8 +75,8 @@ def overrides_path(path: Path) -> Path:
 def read_overrides(path: Path) -> dict[str, dict[str, str]]:
     """{text in a table's section path: {column: role}} from the issue's .roles.toml, if any::
 
-    [tables."基本养老服务清单"]
-    "服务类型" = "kind"
+    [tables."补贴项目表"]
+    "类型" = "kind"
     """
     file = overrides_path(path)
     if not file.is_file():

@@ -9,7 +9,6 @@ import streamlit as st
 
 from assistant import RATINGS, Answer, FeedbackRecord, LLMBusyError, question_hash
 from assistant.present import (
-    EXAMPLES,
     accepts_kwarg,
     amount_note,
     benefit_items,
@@ -17,6 +16,7 @@ from assistant.present import (
     clause_html,
     counter_citation,
     crumbs,
+    example_questions,
     group_citations,
     highlight,
     is_vague,
@@ -299,8 +299,11 @@ st.caption(f"问{_issues or '已收录的公报'}里的政策，回答逐字引�
 
 
 def _examples() -> None:
-    cols = st.columns(len(EXAMPLES))
-    for col, (audience, questions) in zip(cols, EXAMPLES.items(), strict=True):
+    examples = example_questions(bot.chunks())
+    if not examples:
+        return
+    cols = st.columns(len(examples))
+    for col, (audience, questions) in zip(cols, examples.items(), strict=True):
         with col:
             st.markdown(f"**{audience}常问**")
             for j, q in enumerate(questions):

@@ -72,7 +72,7 @@ rows = list_entries(bot.chunks())
 if rows:
     st.subheader("继续有效 / 废止或失效的文件目录")
     needle = st.text_input(
-        "在目录中查找（标题或文号）", key="list_filter", placeholder="例如：长政发〔2011〕51号 或 储备粮"
+        "在目录中查找（标题或文号）", key="list_filter", placeholder="输入标题中的词或文号"
     )
     statuses = sorted({r["状态"] for r in rows if r["状态"]})
     pick = st.multiselect("状态", statuses, key="list_status", placeholder="全部")

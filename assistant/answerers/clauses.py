@@ -133,7 +133,7 @@ class ClauseAnswerer:
 
     def _roster(self, q: Query, c: Chunk) -> Draft | None:
         """A member list (组长:… / 副组长:… / 成员:…): the lines under the role the question
-        names, or the line of the office it names (市公路局是谁 -> 韩洪泽 市公路局局长)."""
+        names, or the line of the office it names (市某局是谁 -> 张三 市某局局长)."""
         lines = [ln.strip() for ln in c.text.split("\n") if ln.strip()]
         roles = [
             (i, re.sub(r"\s+", "", m.group(1))) for i, ln in enumerate(lines) if (m := self.ROLE.match(ln))

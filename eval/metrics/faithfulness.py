@@ -39,7 +39,7 @@ def _canon_unit(unit: str) -> str:
 
 
 def extract_facts(text: str) -> list[str]:
-    """文号, dates and quantities an answer states, canonical (长政办发〔2024〕28号, 2024年9月20日, 70元)."""
+    """文号, dates and quantities an answer states, canonical (某政办发〔2025〕7号, 2025年3月10日, 120元)."""
     facts: list[str] = list(find_doc_numbers(text))
     t = _DOC_NO.sub(" ", norm_evidence(text))
     for m in _DATE.finditer(t):
@@ -53,8 +53,8 @@ def extract_facts(text: str) -> list[str]:
 def doc_number_variants(doc_number: str) -> list[str]:
     """The 文号 folded, then with leading characters dropped down to a 3-character issuer.
 
-    find_doc_numbers takes up to 12 Chinese characters before 〔 as the issuer, so "见长政发〔2024〕13号"
-    comes out with the 见; the variants let it match 长政发〔2024〕13号 in the evidence.
+    find_doc_numbers takes up to 12 Chinese characters before 〔 as the issuer, so "见某政发〔2025〕7号"
+    comes out with the 见; the variants let it match 某政发〔2025〕7号 in the evidence.
     """
     folded = fold(doc_number)
     prefix, sep, rest = folded.partition("〔")
