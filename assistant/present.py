@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from core.schema import SECTION_SEP, Chunk, Citation
+from core.schema import ROLE_ZH, SECTION_SEP, Chunk, Citation
 
 STATUS_ZH = {"valid": "有效", "repealed": "已废止或失效", "unknown": "未注明"}
 
@@ -254,6 +254,12 @@ class Block:
     text: str = ""
     level: int = 0
     rows: list[dict[str, str]] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)  # a table's column -> role, as ingest read it
+
+
+def roles_line(roles: dict[str, str]) -> str:
+    """ "服务项目→事项 · 牵头落实部门→负责 …": how the index reads a table's columns."""
+    return " · ".join(f"{col}→{ROLE_ZH.get(role, role)}" for col, role in roles.items())
 
 
 def outline(chunks: Iterable[Chunk]) -> list[Block]:
@@ -278,7 +284,7 @@ def outline(chunks: Iterable[Chunk]) -> list[Block]:
             if last is not None and last.kind == "table" and last.text == c.parent:
                 last.rows.append(dict(c.fields))
             else:
-                blocks.append(Block("table", c.parent, rows=[dict(c.fields)]))
+                blocks.append(Block("table", c.parent, rows=[dict(c.fields)], roles=dict(c.roles)))
         else:
             blocks.append(Block("text", c.text))
     return blocks

@@ -18,6 +18,7 @@ from ingest import (
     default_paths,
     index_outdated,
     indexed_documents,
+    ingest_report,
     remove_source,
     run_ingest,
     up_to_date,
@@ -31,6 +32,12 @@ def _err(msg: str, code: int = 1) -> int:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     paths = [Path(p) for p in args.paths] or default_paths(settings)
+    if args.report:
+        try:
+            print(ingest_report(paths))
+        except IngestError as e:
+            return _err(str(e))
+        return 0
     if args.remove:
         try:
             stats = remove_source(settings, load_embedder(settings), args.remove)
@@ -160,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     pi.add_argument("--remove", metavar="SOURCE", help="drop one source (its file name as `docs` shows it)")
     pi.add_argument("--if-needed", action="store_true", help="do nothing when the inputs are already indexed")
     pi.add_argument("--quiet", action="store_true", help="no progress bar")
+    pi.add_argument(
+        "--report",
+        action="store_true",
+        help="parse only and report documents and each table's column roles (writes nothing)",
+    )
     pi.set_defaults(func=cmd_ingest)
 
     pd = sub.add_parser("docs", help="list what is indexed")

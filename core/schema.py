@@ -9,6 +9,22 @@ from pydantic import BaseModel, Field
 
 Status = Literal["valid", "repealed", "unknown"]
 ChunkKind = Literal["clause", "paragraph", "table_row", "list_entry", "article", "preamble"]
+# Column roles of a table (ingest/roles.py infers them; answerers and cards read them)
+ROLES = ("seq", "item", "who", "standard", "lead", "partner", "basis", "deadline", "kind", "content")
+ROLE_ZH = {
+    "seq": "序号",
+    "item": "事项",
+    "who": "对象",
+    "standard": "标准",
+    "lead": "负责",
+    "partner": "配合",
+    "basis": "依据",
+    "deadline": "时限",
+    "kind": "类别",
+    "content": "内容",
+}
+
+
 AnswerMode = Literal["extractive", "local", "openai", "refusal", "naive"]
 
 # The one phrase that says the gazette does not answer; prompts and tests use it too.

@@ -9,6 +9,7 @@ from ingest.pipeline import (
     run_ingest,
     up_to_date,
 )
+from ingest.report import ingest_report
 from ingest.sources import IngestError, expand_paths, parse_source
 from store.index import IndexMismatchError
 
@@ -19,6 +20,7 @@ __all__ = [
     "expand_paths",
     "index_outdated",
     "indexed_documents",
+    "ingest_report",
     "parse_source",
     "remove_source",
     "run_ingest",

@@ -20,19 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-ROLES = ("seq", "item", "who", "standard", "lead", "partner", "basis", "deadline", "kind", "content")
-ROLE_ZH = {
-    "seq": "序号",
-    "item": "事项",
-    "who": "对象",
-    "standard": "标准",
-    "lead": "负责",
-    "partner": "配合",
-    "basis": "依据",
-    "deadline": "时限",
-    "kind": "类别",
-    "content": "内容",
-}
+from core.schema import ROLES
 
 # header words (general vocabulary of official tables), most specific first
 HEADER_CUES: dict[str, tuple[str, ...]] = {
@@ -184,7 +172,7 @@ def infer_roles(
         role = chosen[i]
         ranked = sorted(scores[i].values(), reverse=True)
         margin = scores[i][role] - (ranked[1] if scores[i][role] == ranked[0] else ranked[0])
-        confidence = max(0.0, min(1.0, 0.5 * scores[i][role] + margin)) if role != "content" else 0.3
+        confidence = max(0.0, min(1.0, 0.5 * scores[i][role] + margin))
         forced = (overrides or {}).get(h)
         if forced in ROLES:
             out.columns.append(ColumnRole(h, forced, 1.0, overridden=True))

@@ -126,3 +126,20 @@ def test_an_override_with_an_unknown_role_is_a_clear_error(tmp_path):
     )
     with pytest.raises(IngestError, match="unknown roles"):
         parse_source(issue)
+
+
+def test_the_ingest_report_lists_documents_and_every_tables_roles(capsys):
+    from cli.main import main as cli_main
+
+    assert cli_main(["ingest", str(GAZETTE), "--report"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("[通知]") == 7 and out.count("table ") == 2
+    for line in (
+        "服务项目 -> item",
+        "服务标准 -> standard",
+        "牵头落实部门 -> lead",
+        "职责部门 -> lead",
+        "法律条款 -> basis",
+    ):
+        assert line in out
+    assert "could not place" not in out

@@ -6,7 +6,15 @@ import html
 
 import streamlit as st
 
-from assistant.present import filter_rows, list_entries, outline, status_label, text_html
+from assistant.present import (
+    filter_rows,
+    list_entries,
+    md_escape,
+    outline,
+    roles_line,
+    status_label,
+    text_html,
+)
 from ui.common import base_assistant, settings, show_load_error
 
 try:
@@ -64,6 +72,8 @@ if doc is not None:
                 level = min(block.level, 4) + 2  # h3..h6: headings stay smaller than the page title
                 st.markdown(f"<h{level}>{html.escape(block.text)}</h{level}>", unsafe_allow_html=True)
             elif block.kind == "table":
+                if block.roles:
+                    st.caption("列的作用（入库时识别）：" + md_escape(roles_line(block.roles)))
                 st.dataframe(block.rows, hide_index=True, key=f"outline_table_{doc.id}_{i}")
             else:
                 st.markdown(f"<div class='ga-clause'>{text_html(block.text)}</div>", unsafe_allow_html=True)
