@@ -14,8 +14,9 @@ Importing the package loads no model and opens no index.
 """
 
 from assistant import present
-from assistant.chat import Assistant, QuestionError
+from assistant.chat import Assistant
 from assistant.feedback import RATINGS, FeedbackRecord, FeedbackStore, question_hash
+from assistant.inputs import QuestionError
 from assistant.langchain import GazetteRetriever
 from assistant.llm import LLMBusyError, LLMError
 from core.schema import NOT_IN_GAZETTE, Answer, Chunk, Citation, DocInfo, Passage

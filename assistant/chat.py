@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 
@@ -18,6 +17,7 @@ from assistant.events import StreamEvent
 from assistant.extractive import ExtractiveAnswerer
 from assistant.facets import MONEY, TIME, home_places, is_confirmation, missing_facet, unsupported_request
 from assistant.generation import generate
+from assistant.inputs import QuestionError, check_history, clean_question
 from assistant.langchain import GazetteRetriever
 from assistant.llm import make_backend
 from assistant.query import ASKED_WORDS, Query, parse_query
@@ -28,56 +28,7 @@ from core.schema import NOT_IN_GAZETTE, Answer, Chunk, Citation, DocInfo
 from core.settings import Settings, get_settings
 from core.textnorm import fold
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 FOLLOW_UP = re.compile(r"^(那|那么|还有|如果|要是|假如|另外|and |what about)", re.IGNORECASE)
-MONEY_EVIDENCE = re.compile(
-    r"\d+(?:\.\d+)?\s*万?元|[一二三四五六七八九十百千万]+元|免费|半价|免头道|免诉讼费|不收费|优惠|退费"
-)
-TIME_EVIDENCE = re.compile(
-    r"\d{4}年|\d{1,2}月|\d{1,2}日|年底|月底|之日起|每月|每年|每季|每两年|适时|不定期|定期|期间|小时"
-)
-
-
-class QuestionError(ValueError):
-    """A question that cannot be asked (empty, too long); the message is shown to the user."""
-
-
-MAX_HISTORY_TURNS = 40
-MAX_HISTORY_CHARS = 4000
-
-
-def check_history(history: object) -> list[dict]:
-    """The chat history as a list of {"role", "content"} (a client's "system" turns count as the
-    user's own words), at most MAX_HISTORY_TURNS turns of MAX_HISTORY_CHARS characters;
-    anything else is a QuestionError with a message for the user."""
-    if history is None:
-        return []
-    if not isinstance(history, list):
-        raise QuestionError("对话历史格式不对：应为消息列表。")
-    if len(history) > MAX_HISTORY_TURNS:
-        history = history[-MAX_HISTORY_TURNS:]
-    out = []
-    for turn in history:
-        if not isinstance(turn, dict) or not isinstance(turn.get("content", ""), str):
-            raise QuestionError("对话历史格式不对：每条消息需要 role 和文字 content。")
-        role = turn.get("role")
-        if role not in ("user", "assistant", "system"):
-            raise QuestionError(f"对话历史格式不对：未知的角色 {str(role)[:20]!r}。")
-        content = CONTROL.sub(" ", turn.get("content", ""))[:MAX_HISTORY_CHARS]
-        out.append({"role": "assistant" if role == "assistant" else "user", "content": content})
-    return out
-
-
-def clean_question(question: str, max_chars: int) -> str:
-    """Strip control characters and outer space; refuse empty or over-long questions."""
-    if not isinstance(question, str):
-        raise QuestionError("问题必须是文字。")
-    text = CONTROL.sub(" ", unicodedata.normalize("NFC", question)).strip()
-    if not text:
-        raise QuestionError("问题是空的，请输入您想问的内容。")
-    if len(text) > max_chars:
-        raise QuestionError(f"问题太长（{len(text)} 字），请精简到 {max_chars} 字以内。")
-    return text
 
 
 class Assistant:

@@ -258,7 +258,7 @@ class Block:
 
 
 def roles_line(roles: dict[str, str]) -> str:
-    """ "服务项目→事项 · 牵头落实部门→负责 …": how the index reads a table's columns."""
+    """ "项目名称→事项 · 承办单位→负责 …": how the index reads a table's columns."""
     return " · ".join(f"{col}→{ROLE_ZH.get(role, role)}" for col, role in roles.items())
 
 

@@ -32,10 +32,20 @@ def test_installed_command_keeps_every_subcommand_and_flag():
     for cmd in ("ingest", "docs", "ask", "eval"):
         assert cmd in top
     flags = {
-        "ingest": ("--rebuild", "--remove", "--if-needed", "--quiet"),
+        "ingest": ("--rebuild", "--remove", "--if-needed", "--quiet", "--report"),
         "docs": ("--json",),
         "ask": ("--json", "--batch", "--out"),
-        "eval": ("--dataset", "--out", "--mode", "--baseline", "--no-naive", "--limit"),
+        "eval": (
+            "--dataset",
+            "--out",
+            "--mode",
+            "--baseline",
+            "--no-naive",
+            "--limit",
+            "--perturb",
+            "--seed",
+            "--issue",
+        ),
     }
     for cmd, names in flags.items():
         text = help_of(cmd)
