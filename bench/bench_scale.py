@@ -70,9 +70,7 @@ def save_state(data_dir: Path, state: dict) -> None:
 
 def pending_files(settings, files: list[Path]) -> tuple[list[Path], int]:
     """Files not in the manifest with their current content; and how many are already there."""
-    import hashlib
-
-    from ingest.sources import source_name
+    from ingest.sources import source_digest, source_name
     from store.index import IndexStore
 
     store = IndexStore(settings)
@@ -83,8 +81,7 @@ def pending_files(settings, files: list[Path]) -> tuple[list[Path], int]:
         # a docstore file missing under the current naming (ingest/index.py _safe_name changed)
         # is re-synced: its vectors are in Chroma, so nothing is embedded again
         if entry and store.docstore_path(source_name(p)).exists():
-            text = p.read_bytes().decode("utf-8-sig", errors="replace")
-            if hashlib.sha256(text.encode("utf-8")).hexdigest() == entry["sha256"]:
+            if source_digest(p) == entry["sha256"]:
                 done += 1
                 continue
         todo.append(p)

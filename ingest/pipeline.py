@@ -74,14 +74,14 @@ def run_ingest(
         files = list(dict.fromkeys([*known, *files]))
     parsed = [parse_source(p) for p in files]  # every input parses, or nothing is touched
     if not rebuild:
-        return store.sync([p.record() for p in parsed], progress=progress)
+        return store.sync([p.record for p in parsed], progress=progress)
     # Rebuild beside the live index, then swap: a failure leaves the old index in place.
     # (a Chroma server holds one namespace, so there the staging collection gets its own name)
     name = f"{settings.collection}-rebuild" if settings.chroma_host else settings.collection
     staging = settings.model_copy(update={"data_dir": settings.data_dir / ".rebuild", "collection": name})
     shutil.rmtree(staging.data_dir, ignore_errors=True)
     fresh = IndexStore(staging, embedder)
-    stats = fresh.sync([p.record() for p in parsed], progress=progress)
+    stats = fresh.sync([p.record for p in parsed], progress=progress)
     if settings.chroma_host:
         with contextlib.suppress(Exception):  # absent is fine
             fresh._client.delete_collection(settings.collection)

@@ -20,25 +20,23 @@ MAX_BYTES = 50 * 1024 * 1024
 
 @dataclass
 class ParsedSource:
-    """One file, parsed and chunked, ready to be synced into the index."""
+    """One file, parsed and chunked, ready to be synced into the index: what the store keeps
+    (``record``) and the parsed documents with their units (for reports and tests)."""
 
-    name: str  # the file name, the key of this source in the index
-    path: Path
-    sha256: str
+    record: SourceRecord
     docs: list[ParsedDoc]
-    chunks: list[Chunk]
-    texts: dict[str, str]  # document id -> its printed text (what quotes are checked against)
 
-    def record(self) -> SourceRecord:
-        """What the index store keeps of this source."""
-        return SourceRecord(
-            name=self.name,
-            path=self.path,
-            sha256=self.sha256,
-            docs=[d.info for d in self.docs],
-            chunks=self.chunks,
-            texts=self.texts,
-        )
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return self.record.chunks
+
+    @property
+    def texts(self) -> dict[str, str]:
+        return self.record.texts
 
 
 def source_name(path: Path) -> str:
@@ -117,7 +115,10 @@ def parse_source(path: Path) -> ParsedSource:
         d.info.chunks = sum(1 for c in chunks if c.doc_id == d.info.id)
     digest = source_digest(path)
     texts = {d.info.id: text[d.start : d.end] for d in docs}
-    return ParsedSource(name=name, path=path, sha256=digest, docs=docs, chunks=chunks, texts=texts)
+    record = SourceRecord(
+        name=name, path=path, sha256=digest, docs=[d.info for d in docs], chunks=chunks, texts=texts
+    )
+    return ParsedSource(record=record, docs=docs)
 
 
 def expand_paths(paths: list[Path]) -> list[Path]:

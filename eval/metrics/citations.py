@@ -1,15 +1,5 @@
-"""Citation metrics (ALCE spirit).
-
-verbatim   the citation's quote is a substring of its cited document's folded text
-           (documents looked up by 文号, else by title). Aggregated over citations.
-precision  share of an answer's citations that are verbatim *and* relevant: the quote
-           contains an answer keypoint, or a number/date/文号 that the answer states, or
-           overlaps a gold quote (the overlap rule below).
-recall     share of gold quotes covered by the citations: a gold quote is covered when
-           the cited quotes overlap ≥ 50 % of its folded characters (contiguous common
-           runs of ≥ 4 characters, unioned over citations), or it is contained in the
-           text of a cited chunk's passage.
-"""
+"""Citation metrics (ALCE spirit): verbatim, precision, recall — defined in the package
+docstring (``eval/metrics/__init__.py``), which the report shows QA staff."""
 
 from __future__ import annotations
 
