@@ -78,12 +78,12 @@ def pending_files(settings, files: list[Path]) -> tuple[list[Path], int]:
     todo, done = [], 0
     for p in files:
         entry = manifest["sources"].get(source_name(p))
-        # a docstore file missing under the current naming (ingest/index.py _safe_name changed)
+        # a docstore file missing under the current naming (store/index.py _safe_name changed)
         # is re-synced: its vectors are in Chroma, so nothing is embedded again
-        if entry and store.docstore_path(source_name(p)).exists():
-            if source_digest(p) == entry["sha256"]:
-                done += 1
-                continue
+        fresh = entry and store.docstore_path(source_name(p)).exists()
+        if fresh and source_digest(p) == entry["sha256"]:
+            done += 1
+            continue
         todo.append(p)
     return todo, done
 
