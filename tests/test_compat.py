@@ -65,3 +65,23 @@ def test_index_layout_is_what_earlier_releases_wrote(settings, fake_embedder):
     store = json.loads((root / "docstore" / f"{GAZETTE.name}.json").read_text(encoding="utf-8"))
     assert set(store) == {"source", "sha256", "docs", "chunks", "texts"}
     assert (root / "bm25" / "ids.json").is_file() and (root / "bm25" / "bm25").is_dir()
+
+
+def test_an_index_of_the_earlier_format_is_refused_with_the_rebuild_command(settings, fake_embedder):
+    """Format 1 (before column roles) cannot serve roles: reading it says how to rebuild, and
+    `ingest --if-needed` (what `make run` does) rebuilds it with every source."""
+    import pytest
+
+    from assistant import IndexMismatchError
+    from assistant.retrieval import Retriever
+    from ingest import index_outdated, up_to_date
+
+    run_ingest(settings, fake_embedder, [GAZETTE])
+    path = settings.index_dir / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**manifest, "version": 1}), encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="gazette-assistant ingest --rebuild"):
+        Retriever(settings, fake_embedder)
+    assert index_outdated(settings) and not up_to_date(settings, [GAZETTE])
+    run_ingest(settings, fake_embedder, [GAZETTE], rebuild=True)
+    assert not index_outdated(settings) and Retriever(settings, fake_embedder).chunks
