@@ -1,18 +1,25 @@
-"""Many issues: documents without 文号, the contents table as a cross-check, and the issue's
-identity from its masthead. Checked on the fixture issues written blind to the code
-(tests/fixtures/issues/, see each NOTES.md) and on damaged copies of the bundled issue."""
+"""Many issues: documents without 文号, the contents table as a cross-check, the issue's identity
+from its masthead, and one document in one source only. Checked on the fixture issues written
+blind to the code (tests/fixtures/issues/, see each NOTES.md) and on damaged copies of the
+bundled issue."""
 
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
+from cli.main import main as cli_main
+from core.settings import get_settings
 from core.textnorm import fold
 from ingest.gazette import parse_gazette
+from ingest.pipeline import run_ingest
 from ingest.sources import IngestError, ParsedSource, parse_source
-from tests.conftest import FIXTURE_ISSUES, GAZETTE, SEVEN_DOCS
+from store.index import IndexStore
+from tests.conftest import FIXTURE_ISSUES, GAZETTE, SEVEN_DOCS, KeywordEmbedder
+from tests.test_index import snapshot
 
 LINCHUAN = FIXTURE_ISSUES / "linchuan-2025"
 ISSUE_02 = LINCHUAN / "issue-2025-02.txt"
@@ -265,3 +272,113 @@ class TestContentsCrossCheck:
         text = bundled({"长政办函〔2024〕28号\n\n各县": "长政办函〔2024〕27号\n\n各县"})
         with pytest.raises(IngestError, match="长政办函〔2024〕27号 heads two documents"):
             parse_gazette(text, "twice.txt")
+
+
+# -- several sources in one index -------------------------------------------------------------
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    return folder
+
+
+def copy(src: Path, folder: Path, name: str | None = None) -> Path:
+    dest = folder / (name or src.name)
+    shutil.copy(src, dest)
+    return dest
+
+
+class TestOneDocumentOneSource:
+    def test_two_linchuan_issues_and_the_bundled_one_share_an_index(self, settings, fake_embedder):
+        stats = run_ingest(settings, fake_embedder, [ISSUE_02, ISSUE_04, GAZETTE])
+        assert [s.documents for s in stats] == [6, 6, 7]
+        docs = IndexStore(settings).documents()
+        ids = [d.id for d in docs]
+        assert len(docs) == 19 and len(set(ids)) == 19
+        numbers = {d.doc_number for d in docs}
+        # one number in two series, and one series in two years, are different documents
+        assert {"临政办函〔2025〕5号", "临政办发〔2025〕5号"} <= numbers
+        assert SEVEN_DOCS <= numbers  # noqa: SIM300
+        assert sum(d.title == NAMES for d in docs) == 2
+        chunks = IndexStore(settings).all_chunks()
+        assert {c.doc_id for c in chunks} == set(ids)
+
+    def test_the_same_issue_under_another_name_is_refused(self, settings, fake_embedder, inbox):
+        run_ingest(settings, fake_embedder, [copy(ISSUE_02, inbox)])
+        before = snapshot(settings)
+        with pytest.raises(IngestError, match=r"renamed\.txt.*issue-2025-02\.txt"):
+            run_ingest(settings, fake_embedder, [copy(ISSUE_02, inbox, "renamed.txt")])
+        assert snapshot(settings) == before
+
+    def test_an_edited_copy_under_another_name_is_refused(self, settings, fake_embedder, inbox):
+        run_ingest(settings, fake_embedder, [copy(GAZETTE, inbox)])
+        before = snapshot(settings)
+        edited = inbox / "changzhi-copy.txt"
+        edited.write_text(bundled({"(7)位于重要公路": "(7)位于重要的公路"}), encoding="utf-8")
+        with pytest.raises(
+            IngestError, match=r"changzhi-copy\.txt: 长政发〔2024〕13号 is also in changzhi-2024-05\.txt"
+        ):
+            run_ingest(settings, fake_embedder, [edited])
+        assert snapshot(settings) == before
+
+    def test_both_copies_in_one_run_are_refused(self, settings, fake_embedder, inbox):
+        with pytest.raises(IngestError, match=r"issue-2025-02\.txt.*copy\.txt|copy\.txt.*issue-2025-02\.txt"):
+            run_ingest(settings, fake_embedder, [copy(ISSUE_02, inbox), copy(ISSUE_02, inbox, "copy.txt")])
+        assert not settings.index_dir.exists() or not (settings.index_dir / "manifest.json").exists()
+
+    def test_a_document_without_number_in_two_sources_is_refused(self, settings, fake_embedder, inbox):
+        run_ingest(settings, fake_embedder, [copy(ISSUE_02, inbox)])
+        before = snapshot(settings)
+        text = ISSUE_02.read_text(encoding="utf-8")
+        masthead = text[: text.index("## 目　录")].replace("2025年第2期", "2025年第3期")
+        reprint = inbox / "issue-2025-03.txt"
+        reprint.write_text(masthead + text[text.index("## 临川市人民政府 关于划定") :], encoding="utf-8")
+        with pytest.raises(
+            IngestError,
+            match=r"issue-2025-03\.txt: 《临川市人民政府关于划定禁猎区和禁猎期的通告》 \(2025-02-20\) is also in issue-2025-02\.txt",
+        ):
+            run_ingest(settings, fake_embedder, [reprint])
+        assert snapshot(settings) == before
+
+    def test_the_same_number_in_another_year_is_another_document(self, settings, fake_embedder, inbox):
+        text = ISSUE_02.read_text(encoding="utf-8")
+        letter = text[
+            text.index("# 临川市人民政府办公室 关于建立") : text.index("**临川市人民政府办公室关于切实做好")
+        ]
+        other = inbox / "issue-2024-06.txt"
+        other.write_text(
+            "# 临川市人民政府公报\n\n2024年第6期\n\n"
+            + letter.replace("[2025]5号", "[2024]5号").replace("2025年3月5日", "2024年11月5日"),
+            encoding="utf-8",
+        )
+        stats = run_ingest(settings, fake_embedder, [ISSUE_02, other])
+        assert [s.documents for s in stats] == [6, 1]
+        numbers = [d.doc_number for d in IndexStore(settings).documents()]
+        assert numbers.count("临政办函〔2025〕5号") == 1 and numbers.count("临政办函〔2024〕5号") == 1
+
+    def test_reingesting_the_same_file_is_a_normal_sync(self, settings, fake_embedder, inbox):
+        path = copy(ISSUE_04, inbox)
+        first = run_ingest(settings, fake_embedder, [path])[0]
+        again = run_ingest(settings, fake_embedder, [path])[0]
+        assert (again.documents, again.added, again.removed) == (6, 0, 0) and again.unchanged == first.added
+
+
+def test_the_cli_refuses_a_duplicate_and_leaves_the_index(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("GAZETTE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setattr("cli.main.load_embedder", lambda settings: KeywordEmbedder())
+    get_settings.cache_clear()
+    try:
+        inbox = tmp_path / "in"
+        inbox.mkdir()
+        assert cli_main(["ingest", str(copy(QINGSHI, inbox)), "--quiet"]) == 0
+        capsys.readouterr()
+        before = snapshot(get_settings())
+        assert cli_main(["ingest", str(copy(QINGSHI, inbox, "qingshi-again.txt")), "--quiet"]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and "qingshi-again.txt" in err and "issue.txt" in err
+        assert "the index was not changed" in err
+        assert snapshot(get_settings()) == before
+    finally:
+        get_settings.cache_clear()
