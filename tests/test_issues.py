@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from assistant import Assistant
+from assistant.retrieval import Retriever
 from cli.main import main as cli_main
 from core.settings import get_settings
 from core.textnorm import fold
@@ -382,3 +384,17 @@ def test_the_cli_refuses_a_duplicate_and_leaves_the_index(tmp_path, monkeypatch,
         assert snapshot(get_settings()) == before
     finally:
         get_settings.cache_clear()
+
+
+def test_answers_cite_a_document_without_number_by_its_title(settings, fake_embedder):
+    run_ingest(settings, fake_embedder, [ISSUE_02])
+    bot = Assistant(settings, Retriever(settings, fake_embedder))
+    notice = "临川市人民政府关于划定禁猎区和禁猎期的通告"
+    ans = bot.ask("发现违法猎捕野生动物行为拨打什么电话举报？")
+    assert "6133110" in ans.answer and not ans.refused
+    cite = ans.citations[0]
+    assert (cite.doc_number, cite.doc_title) == (None, notice)
+    assert cite.section == f"《{notice}》 › 六、举报方式" and cite.page == 15
+    assert cite.issue == "临川市人民政府公报 2025年第2期"
+    about = bot.ask("禁猎区和禁猎期的通告是哪天发布的？")
+    assert about.answer.count(notice) == 1 and "2025年2月20日" in about.answer
