@@ -16,6 +16,7 @@ from assistant.retrieval import Retriever
 from cli.main import main as cli_main
 from core.settings import get_settings
 from core.textnorm import fold
+from eval.session import load_items
 from ingest.gazette import parse_gazette
 from ingest.pipeline import run_ingest
 from ingest.sources import IngestError, ParsedSource, parse_source
@@ -398,3 +399,12 @@ def test_answers_cite_a_document_without_number_by_its_title(settings, fake_embe
     assert cite.issue == "临川市人民政府公报 2025年第2期"
     about = bot.ask("禁猎区和禁猎期的通告是哪天发布的？")
     assert about.answer.count(notice) == 1 and "2025年2月20日" in about.answer
+
+
+def test_the_linchuan_questions_load_against_both_issues(settings, fake_embedder):
+    """Every gold quote is in an indexed document and every gold_doc names one, including the
+    two 任免名单 that share a title (one gold_doc, both texts)."""
+    run_ingest(settings, fake_embedder, [ISSUE_02, ISSUE_04])
+    bot = Assistant(settings, Retriever(settings, fake_embedder))
+    items = load_items(bot, LINCHUAN / "questions.jsonl")
+    assert len(items) == 78
