@@ -151,6 +151,15 @@ class TestFixtureIssues:
         assert got == docs
         assert {d.info.issue for d in src.docs} == {issue}
 
+    @pytest.mark.parametrize("path", list(EXPECTED), ids=lambda p: f"{p.parent.name}/{p.name}")
+    def test_every_chunk_is_quotable_from_its_own_document(self, parsed, path):
+        src = parsed[path]
+        folded = {k: fold(v) for k, v in src.texts.items()}
+        assert len(folded) == len(src.docs)  # one printed text per document id
+        for c in src.chunks:
+            for piece in c.text.replace("\t", "\n").split("\n"):
+                assert fold(piece) in folded[c.doc_id], (c.section, piece)
+
     def test_documents_without_number_are_named_by_title(self, parsed):
         src = parsed[ISSUE_02]
         notice = next(d.info for d in src.docs if d.info.title.endswith("的通告"))
