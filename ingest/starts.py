@@ -112,6 +112,7 @@ def find_starts(blocks: list[Block], begin: int, listed: set[str]) -> list[Start
     starts: list[Start] = []
     current: str | None = None  # the title of the document being read
     signed = True  # the document being read has its 落款 date (nothing open before the first one)
+    begun: set[str] = set()
     i = begin
     while i < len(blocks):
         b = blocks[i]
@@ -124,11 +125,12 @@ def find_starts(blocks: list[Block], begin: int, listed: set[str]) -> list[Start
         if span == 2 and not (is_number_line(after) or _is_body(after)):
             title, span = _text(b), 1
             after = blocks[i + 1] if i + 1 < len(blocks) else None
+        key = title_key(title)
         prev = blocks[i - 1] if i else None
         annex_title = prev is not None and ANNEX.match(_text(prev)) is not None
         if is_number_line(after) and not annex_title and (b.kind == "heading" or reads_like_title(title)):
             start = Start(i, title, span, True)
-        elif title_key(title) in listed and not is_number_line(b) and not _attached_to(current, title):
+        elif key in listed and key not in begun and not _attached_to(current, title):
             start = Start(i, title, span, is_number_line(after))
         elif (
             reads_like_title(title)
@@ -144,6 +146,7 @@ def find_starts(blocks: list[Block], begin: int, listed: set[str]) -> list[Start
             i += 1
             continue
         starts.append(start)
+        begun.add(title_key(start.title))  # a listed title printed again later is a quotation
         current, signed = start.title, False
         i += start.span + (1 if start.numbered else 0)
     return starts

@@ -280,6 +280,13 @@ class TestContentsCrossCheck:
         ):
             parse_gazette(listed, ISSUE_04.name)
 
+    def test_a_listed_title_quoted_again_in_another_document_does_not_split_it(self):
+        text = ISSUE_04.read_text(encoding="utf-8")
+        decision = EXPECTED[ISSUE_04][1][1][1]  # listed in the 目录, printed again inside the 通告
+        quoted = text.replace("四、有关要求\n", f"四、有关要求\n\n{decision}\n", 1)
+        docs = parse_gazette(quoted, ISSUE_04.name)
+        assert [d.info.title for d in docs] == [t for _, t, *_ in EXPECTED[ISSUE_04][1]]
+
     def test_one_number_on_two_documents_is_refused(self):
         text = bundled({"长政办函〔2024〕28号\n\n各县": "长政办函〔2024〕27号\n\n各县"})
         with pytest.raises(IngestError, match="长政办函〔2024〕27号 heads two documents"):
