@@ -53,6 +53,11 @@ class DocInfo(BaseModel):
     def display_name(self) -> str:
         return self.doc_number or f"《{self.title}》"
 
+    @property
+    def full_name(self) -> str:
+        """How an answer names the document: 文号《title》, or 《title》 when it has no 文号."""
+        return f"{self.doc_number}《{self.title}》" if self.doc_number else f"《{self.title}》"
+
 
 class Chunk(BaseModel):
     """A retrievable unit cut along the document's own structure."""

@@ -23,7 +23,9 @@ def doc_texts_by_number(assistant: Assistant) -> tuple[dict[str, str], dict[str,
     texts, titles = {}, {}
     for doc in assistant.documents():
         key = doc.doc_number or doc.title
-        texts[key] = raw.get(doc.id, "")
+        text = raw.get(doc.id, "")
+        # documents without 文号 that share a title (two 任免名单) share their key: keep both texts
+        texts[key] = f"{texts[key]}\n{text}" if key in texts else text
         titles[key] = doc.title
     return texts, titles
 

@@ -15,6 +15,10 @@ PIPE_SEP_RE = re.compile(r"^-?\s*\|[\s\-:|]*\|\s*$")
 TAG_RE = re.compile(r"</?p>|<br\s*/?>", re.IGNORECASE)
 
 DOC_NUMBER_TAIL = re.compile(r"[\u4e00-\u9fff]{0,8}[〔\[]\d{4}[〕\]]\d+号$")
+# the last word of a document's title (…的通知, …办法（试行）): such a line is complete as printed
+KIND_WORDS = "通知|通告|公告|通报|决定|决议|意见|办法|细则|规定|规则|方案|规划|计划|批复|复函|函|命令|任免|名单|解读|说明|报告|纪要"
+KIND = re.compile(rf"(?:{KIND_WORDS})(?:[(（][^()（）]{{1,16}}[)）])?$")
+SENTENCE_MARKS = re.compile(r"[。；;：:，,！？!?]")
 NUMBERED_START = re.compile(
     r"^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十\d]+\)|（[一二三四五六七八九十\d]+）|\d+[\.．])"
 )
@@ -151,6 +155,8 @@ def _ends_open(text: str) -> bool:
     t = text.rstrip()
     if len(t) < 16 or "\n" in t[-16:] or DOC_NUMBER_TAIL.search(t):
         return False
+    if KIND.search(t) and not SENTENCE_MARKS.search(t):
+        return False  # a title (…的通告) followed by its body, not a sentence cut by a page
     return _is_cjk(t[-1]) or t[-1] in "、,，"
 
 

@@ -1,4 +1,7 @@
-"""Parse one gazette issue: find its documents, their metadata, hierarchy, tables and lists.
+"""Parse one gazette issue: its documents, their metadata, hierarchy, tables and lists.
+
+Where documents begin is `ingest/starts.py`; the masthead and the contents table, which every
+listed document is checked against, are `ingest/front.py`.
 
 The hierarchy comes from the numbering (一、 → (一) → 1. → (1)), not from the `#` marks,
 which the conversion applied inconsistently.
@@ -11,12 +14,13 @@ step reads; split into files, that state would travel through every call.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from core.schema import DocInfo
 from core.textnorm import DOC_NUMBER_RE, canonical_doc_number
 from ingest.blocks import Block, clean_cell, split_blocks
+from ingest.front import compact, contents_entries, contents_span, issue_identity, match_contents, title_key
 from ingest.roles import infer_roles, looks_like_data, row_label
+from ingest.starts import Start, find_starts
 from ingest.units import IngestError, ParsedDoc, Unit
 
 CN_NUM = "一二三四五六七八九十"
@@ -30,16 +34,8 @@ DATE_LINE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 PUBLICATION = re.compile(r"^[(（]此件.*[)）]$")
 ANNEX_MARK = re.compile(r"^附件\s*(\d*)$")
 BACK_MATTER = ("内部资料", "编印单位", "承印单位", "发送对象", "印刷册数")
-ISSUE_NO = re.compile(r"^(\d{4})\s*[·・.]\s*(\d{1,2})$")
-TOC_ENTRY = re.compile(r"[(（]([^()（）]{2,16}[〔\[［]\d{4}[〕\]］]\d{1,4}号)[)）]\s*\.{2,}\s*(\d+)")
 ENTRY_START = re.compile(r"^(\d{1,3})[\.．]\s*")
-CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff《》〈〉“”、])\s+(?=[\u4e00-\u9fff《》〈〉“”、])")
 LEAD_MAX = 24  # a numbered clause's lead phrase longer than this is not a heading
-
-
-def _compact(text: str) -> str:
-    """Drop spaces that only wrap a Chinese title across lines."""
-    return CJK_SPACE.sub("", text.strip())
 
 
 def numbering_level(text: str) -> tuple[int, str] | None:
@@ -67,33 +63,6 @@ def _is_heading_only(block: Block, text: str) -> bool:
         return True
     body = re.split(r"[。；;]", text, maxsplit=1)
     return len(body) == 1 and len(text) <= LEAD_MAX and not text.endswith(("；", ";", "。"))
-
-
-def _doc_starts(blocks: list[Block]) -> list[int]:
-    """Indexes of title blocks: a heading directly followed by a line that is only a 文号."""
-    starts = []
-    for i in range(1, len(blocks)):
-        b = blocks[i]
-        if b.kind == "para" and DOC_NUMBER_RE.fullmatch(b.text.strip()) and blocks[i - 1].kind == "heading":
-            starts.append(i - 1)
-    return starts
-
-
-def _issue_name(front: list[Block], source: str) -> str:
-    title = next((b.text for b in front if b.kind == "heading" and "公报" in b.text), None)
-    number = next((m for b in front if b.kind == "para" and (m := ISSUE_NO.match(b.text.strip()))), None)
-    if title and number:
-        return f"{_compact(title)} {number.group(1)}·{int(number.group(2)):02d}"
-    return title or Path(source).stem
-
-
-def _toc_pages(front_text: str) -> dict[str, int]:
-    pages = {}
-    for m in TOC_ENTRY.finditer(front_text):
-        number = canonical_doc_number(m.group(1))
-        if number:
-            pages[number] = int(m.group(2))
-    return pages
 
 
 class _DocParser:
@@ -199,7 +168,7 @@ class _DocParser:
         self.units.append(Unit("paragraph", text, ["落款"], start, b.end))
 
     def heading(self, text: str) -> None:
-        title = _compact(text)
+        title = compact(text)
         if self.annex_pending:
             self.annex = f"{self.annex} {title}"
             self.annex_pending = False
@@ -354,52 +323,84 @@ class _DocParser:
 def parse_gazette(
     text: str, source: str, role_overrides: dict[str, dict[str, str]] | None = None
 ) -> list[ParsedDoc]:
-    """Every official document in one gazette issue. Raises IngestError when there is none.
+    """Every official document in one gazette issue. Raises IngestError when there is none, or
+    when a document the contents table lists is not found as a document of its own.
 
     ``role_overrides``: {text in a table's section path: {column: role}} from the issue's
     ``.roles.toml``, correcting a column role the cells misled."""
     blocks = split_blocks(text)
-    starts = _doc_starts(blocks)
+    span = contents_span(blocks)
+    entries = contents_entries(blocks, span) if span else []
+    starts = find_starts(blocks, span[1] + 1 if span else 0, {title_key(e.title) for e in entries})
     if not starts:
-        raise IngestError(f"{source}: no official document found (expected a title followed by a 文号 line)")
-    front = blocks[: starts[0]]
-    front_text = text[: blocks[starts[0]].start]
-    issue = _issue_name(front, source)
-    pages = _toc_pages(front_text)
+        raise IngestError(
+            f"{source}: no official document found (expected a title followed by a 文号 line or by its body)"
+        )
+    issue = issue_identity(blocks[: starts[0].index]).display(source)
     docs = []
     for n, s in enumerate(starts):
-        e = starts[n + 1] if n + 1 < len(starts) else len(blocks)
-        doc_blocks = blocks[s:e]
-        if n + 1 == len(starts):  # the last document stops where the back matter begins
-            for k, b in enumerate(doc_blocks):
-                if b.kind == "para" and b.text.strip().startswith(BACK_MATTER):
-                    doc_blocks = doc_blocks[:k]
-                    break
-        title = _compact(doc_blocks[0].text)
-        number = canonical_doc_number(doc_blocks[1].text)
-        assert number is not None
-        parser = _DocParser(doc_blocks[2:])
-        # the title and 文号 as one unit: questions about the document itself land here
-        head = Unit(
-            "preamble", f"{title}\n{doc_blocks[1].text.strip()}", [], doc_blocks[0].start, doc_blocks[1].end
-        )
-        parser.units.append(head)
-        parser.run()
-        parser.finish_tables(role_overrides or {})
-        info = DocInfo(
-            id=number,
-            doc_number=number,
-            title=title,
-            date=parser.date,
-            source=source,
-            status="valid",
-            office=parser.office,
-            issue=issue,
-            page=pages.get(number),
-            publication=parser.publication,
-            kind="gazette",
-        )
-        docs.append(
-            ParsedDoc(info=info, units=parser.units, start=doc_blocks[0].start, end=doc_blocks[-1].end)
-        )
+        end = starts[n + 1].index if n + 1 < len(starts) else len(blocks)
+        docs.append(_document(blocks[s.index : end], s, n + 1 == len(starts), source, issue, role_overrides))
+    match_contents(entries, docs, source)
+    _give_ids(docs, source)
     return docs
+
+
+def _document(
+    doc_blocks: list[Block],
+    start: Start,
+    last: bool,
+    source: str,
+    issue: str,
+    role_overrides: dict[str, dict[str, str]] | None,
+) -> ParsedDoc:
+    if last:  # the last document stops where the back matter begins
+        for k, b in enumerate(doc_blocks):
+            if b.kind == "para" and b.text.strip().startswith(BACK_MATTER):
+                doc_blocks = doc_blocks[:k]
+                break
+    head_end = start.span + (1 if start.numbered else 0)
+    number_line = doc_blocks[start.span].text.strip() if start.numbered else None
+    number = canonical_doc_number(number_line) if number_line else None
+    parser = _DocParser(doc_blocks[head_end:])
+    # the title (and 文号) as one unit: questions about the document itself land here
+    head_text = f"{start.title}\n{number_line}" if number_line else start.title
+    parser.units.append(Unit("preamble", head_text, [], doc_blocks[0].start, doc_blocks[head_end - 1].end))
+    parser.run()
+    parser.finish_tables(role_overrides or {})
+    info = DocInfo(
+        id=number or start.title,
+        doc_number=number,
+        title=start.title,
+        date=parser.date,
+        source=source,
+        status="valid",
+        office=parser.office,
+        issue=issue,
+        page=None,
+        publication=parser.publication,
+        kind="gazette",
+    )
+    return ParsedDoc(info=info, units=parser.units, start=doc_blocks[0].start, end=doc_blocks[-1].end)
+
+
+def _give_ids(docs: list[ParsedDoc], source: str) -> None:
+    """A document's id is its 文号; one without a 文号 is named by its title, signing date and
+    source issue (two 任免名单 share a title across issues, and may within one)."""
+    seen: dict[str, ParsedDoc] = {}
+    for d in docs:
+        info = d.info
+        if info.doc_number:
+            info.id = info.doc_number
+            if info.id in seen:
+                raise IngestError(
+                    f"{source}: the 文号 {info.id} heads two documents, 《{seen[info.id].info.title}》 and "
+                    f"《{info.title}》 (a misprinted 文号 line?)"
+                )
+        else:
+            base = f"{info.title}({info.date + ', ' if info.date else ''}{source})"
+            info.id, n = base, 1
+            while info.id in seen:
+                n += 1
+                info.id = f"{base}#{n}"
+        seen[info.id] = d

@@ -10,6 +10,7 @@ from pathlib import Path
 from core.embedding import Embedder
 from core.schema import DocInfo
 from core.settings import Settings
+from ingest.duplicates import refuse_duplicates
 from ingest.sources import IngestError, expand_paths, parse_source, source_digest, source_name
 from store.index import MANIFEST_VERSION, IndexStore, SyncStats
 
@@ -64,7 +65,8 @@ def run_ingest(
 ) -> list[SyncStats]:
     """Parse ``paths`` (default: the bundled gazettes) and sync them into the index.
 
-    Raises IngestError before anything is written when any input is bad.
+    Raises IngestError before anything is written when any input is bad, or when a document
+    would be indexed twice (the same issue under another name, one document in two sources).
     With ``rebuild`` the index is rebuilt from scratch (all previously indexed sources too).
     """
     files = expand_paths(paths or default_paths(settings))
@@ -73,6 +75,13 @@ def run_ingest(
         known = [Path(v["path"]) for v in (store.manifest() or {}).get("sources", {}).values()]
         files = list(dict.fromkeys([*known, *files]))
     parsed = [parse_source(p) for p in files]  # every input parses, or nothing is touched
+    # and no document comes twice (a rebuild replaces every source, so only the inputs count)
+    manifest = None if rebuild else store.manifest()
+    refuse_duplicates(
+        [p.record for p in parsed],
+        store.documents() if manifest else [],
+        {name: entry["sha256"] for name, entry in (manifest or {}).get("sources", {}).items()},
+    )
     if not rebuild:
         return store.sync([p.record for p in parsed], progress=progress)
     # Rebuild beside the live index, then swap: a failure leaves the old index in place.

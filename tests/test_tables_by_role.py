@@ -42,7 +42,16 @@ def test_bundled_tables_get_their_roles():
 
 def test_fixture_tables_with_other_headers_get_their_roles():
     roles = table_roles(FIXTURE_ISSUES / "linchuan-2025" / "issue-2025-04.txt")
+    # the first document (its title has no heading mark) and its task table are found too
     assert roles[0] == {
+        "序号": "seq",
+        "重点任务": "item",
+        "具体内容": "content",
+        "牵头单位": "lead",
+        "配合单位": "partner",
+        "完成时限": "deadline",
+    }
+    assert roles[1] == {
         "项目名称": "item",
         "享受对象": "who",
         "发放标准": "standard",

@@ -37,7 +37,7 @@ class DocumentAnswerer:
                 head = self.title_chunk(d.id)
                 if head is not None:
                     pieces.append(Piece(head, d.title))
-                names.append(f"{d.display_name}《{d.title}》")
+                names.append(d.full_name)
             return Draft(f"落款日期为{date.group(0)}的文件有：" + "；".join(names) + "。", pieces)
         return None
 
@@ -70,7 +70,10 @@ class DocumentAnswerer:
         head = self.title_chunk(doc_id)
         doc = self.r.docs[doc_id]
         pieces = [Piece(head, doc.title)] if head else []
-        text = f"{doc.display_name}是《{doc.title}》"
+        if doc.doc_number:
+            text = f"{doc.doc_number}是《{doc.title}》"
+        else:  # a law, or a gazette document without 文号 (通告, 任免, 解读): its title names it
+            text = f"《{doc.title}》" + ("（无文号）" if doc.kind == "gazette" else "")
         sig = self.signature(doc_id)
         if sig is not None:
             lines = sig.text.split("\n")
@@ -88,7 +91,7 @@ class DocumentAnswerer:
         parts, pieces = [], []
         for did in doc_ids:
             doc = self.r.docs[did]
-            parts.append(f"{doc.display_name}《{doc.title}》")
+            parts.append(doc.full_name)
             head = self.title_chunk(did)
             if head:
                 pieces.append(Piece(head, doc.title))
