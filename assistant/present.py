@@ -181,8 +181,11 @@ def lead_department(answer_text: str, cited_rows: Iterable[Chunk] = ()) -> str |
     header), else a city department named in the answer."""
     for row in cited_rows:
         value = row.cell("lead").strip()
-        if value and len(value) <= 20:
+        if value and len(value) <= 20 and not re.search(r"[由。，,；;]", value):
             return value
+        m = _CITY_DEPT.search(value)  # a duty described in a sentence: the office it names
+        if m:
+            return m.group(0)
     m = _CITY_DEPT.search(answer_text)
     return m.group(0) if m else None
 

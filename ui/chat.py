@@ -206,7 +206,9 @@ def _render_assistant(msg: dict) -> None:
     else:
         st.markdown(f"<div class='ga-answer'>{text_html(answer.answer)}</div>", unsafe_allow_html=True)
         cited_rows = [ch for c in answer.citations if (ch := bot.chunk(c.chunk_id)) is not None]
-        note = amount_note(answer.answer, lead_department(answer.answer, cited_rows))
+        # the floor caveat belongs to benefit standards, not to fines or other amounts
+        benefit = any(ch.cells("standard") for ch in cited_rows)
+        note = amount_note(answer.answer, lead_department(answer.answer, cited_rows)) if benefit else None
         if note:
             st.caption("💡 " + md_escape(note))
         _source_cards(msg["id"], answer)
