@@ -28,10 +28,10 @@ FACETS = [
     Facet(
         "procedure",
         re.compile(
-            r"怎么申请|如何申请|怎样申请|怎么办理|如何办理|去哪办|哪里办|怎么报名|如何报名|要带什么|什么材料|流程|手续|补发|apply|application"
+            r"怎么申请|如何申请|怎样申请|怎么办理|如何办理|去哪办|哪里办|怎么报名|如何报名|要带什么|什么材料|流程|手续|apply|application"
         ),
-        re.compile(r"申请|办理|材料|流程|手续|提交|受理|窗口|补发"),
-        "公报只写了标准和负责部门，没有写办理流程、材料或补发办法。",
+        re.compile(r"申请|办理|材料|流程|手续|提交|受理|窗口"),
+        "公报相关内容没有写办理流程或所需材料。",
     ),
     Facet(
         "contact",
@@ -73,7 +73,7 @@ FACETS = [
 
 # What an answer about money or time has to contain (shared by the judge and the answerer).
 MONEY = re.compile(
-    r"\d+(?:\.\d+)?\s*万?元|[一二三四五六七八九十百千万]+元|免费|半价|免头道|免诉讼费|不收费|优惠|退费|罚款|百分之"
+    r"\d+(?:\.\d+)?\s*万?元|[一二三四五六七八九十百千万]+元|免费|半价|免收|不收费|优惠|退费|罚款|百分之"
 )
 TIME = re.compile(
     r"\d{4}年|\d{1,2}月|\d{1,2}日|年底|月底|之日起|每月|每年|每季|每两年|适时|不定期|定期|期间|小时"
@@ -85,7 +85,7 @@ CONFIRMATION = re.compile(
 FABRICATE = re.compile(
     r"编一个|编个|编造|捏造|伪造|虚构|随便编|帮我编|make up|invent|fabricate", re.IGNORECASE
 )
-EVADE = re.compile(r"绕过|规避|逃避监管|躲过|偷偷开采|偷偷生产|怎样逃|bypass|evade", re.IGNORECASE)
+EVADE = re.compile(r"绕过|规避|逃避监管|躲过|偷偷|暗中|怎样逃|bypass|evade", re.IGNORECASE)
 # tasks that are not questions about the gazette
 TASK = re.compile(
     r"写一首|写首|写一篇|写篇|写一段|作一首|帮我写|写个|写一个|翻译|编程|代码|python|java|食谱|菜谱|怎么做才好吃",
