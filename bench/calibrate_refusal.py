@@ -5,7 +5,7 @@ picks (min_coverage, min_dense) with the highest refusal accuracy among those wh
 false-refusal rate stays at or below 3 % (the gate allows 5 %; a false refusal costs a
 family its answer), ties broken by fewer false refusals. Run:
 
-    .venv/bin/python bench/calibrate_refusal.py [--dataset eval/dataset.jsonl]
+    .venv/bin/python bench/calibrate_refusal.py [--dataset eval/dataset.jsonl] [--split calib]
 """
 
 from __future__ import annotations
@@ -16,10 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.dataset import split_of
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", default="eval/dataset.jsonl")
+    ap.add_argument(
+        "--split",
+        default="calib",
+        help="dev-set part to calibrate on (eval.dataset.split_of); 'all' for every item",
+    )
     args = ap.parse_args()
     from assistant.chat import Assistant
     from assistant.query import parse_query
@@ -29,6 +36,8 @@ def main() -> None:
     rows = []
     for line in Path(args.dataset).read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
+        if args.split != "all" and split_of(item["id"]) != args.split:
+            continue  # the report part is never looked at while calibrating
         q = parse_query(item["question"])
         hits = bot.retriever.search(q)
         top = hits[0]

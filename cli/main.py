@@ -193,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
     pe.add_argument("--no-naive", action="store_true", help="skip the naive baseline configuration")
     pe.add_argument("--limit", type=int, help="only the first N items")
     pe.add_argument(
+        "--split",
+        choices=["calib", "report"],
+        help="only one part of the dev set, fixed by a hash of the item id (calibrate on calib, report on report)",
+    )
+    pe.add_argument(
         "--perturb",
         nargs="?",
         const="all",

@@ -25,7 +25,7 @@ def run_from_cli(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     try:
-        items = load_items(bot, Path(args.dataset), args.limit or None)
+        items = load_items(bot, Path(args.dataset), args.limit or None, getattr(args, "split", None))
     except DatasetError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

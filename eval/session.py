@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import Assistant, fold
-from eval.dataset import EvalItem, load_dataset
+from eval.dataset import EvalItem, load_dataset, select_split
 from eval.metrics import fold_doc_texts
 from eval.naive import NaiveAssistant
 from eval.runner import run_eval
@@ -30,10 +30,14 @@ def doc_texts_by_number(assistant: Assistant) -> tuple[dict[str, str], dict[str,
     return texts, titles
 
 
-def load_items(assistant: Assistant, dataset: Path, limit: int | None = None) -> list[EvalItem]:
-    """The dataset, validated against the indexed documents (raises DatasetError or OSError)."""
+def load_items(
+    assistant: Assistant, dataset: Path, limit: int | None = None, split: str | None = None
+) -> list[EvalItem]:
+    """The dataset (one ``split`` of it, or all), validated against the indexed documents
+    (raises DatasetError or OSError)."""
     texts, _ = doc_texts_by_number(assistant)
     items = load_dataset(dataset, corpus_folded=fold("\n".join(texts.values())), known_docs=set(texts))
+    items = select_split(items, split)
     return items[:limit] if limit else items
 
 

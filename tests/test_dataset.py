@@ -281,3 +281,20 @@ def test_blank_line_is_an_error(tmp_path: Path) -> None:
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="cannot read"):
         load_dataset(tmp_path / "missing.jsonl")
+
+
+def test_dev_split_is_fixed_by_the_id_hash_and_partitions_the_set():
+    from eval.dataset import SPLITS, select_split, split_of
+
+    items = load_dataset(DEFAULT_DATASET)
+    parts = {s: {i.id for i in select_split(items, s)} for s in SPLITS}
+    assert parts["calib"].isdisjoint(parts["report"])
+    assert parts["calib"] | parts["report"] == {i.id for i in items}
+    # both parts hold answerable and unanswerable items
+    for s in SPLITS:
+        chosen = select_split(items, s)
+        assert any(i.answerable for i in chosen) and any(not i.answerable for i in chosen)
+    # the assignment was committed before calibrating: it must never move
+    assert [split_of(i) for i in ("E001", "E002", "E003", "E100")] == ["calib", "report", "calib", "report"]
+    with pytest.raises(DatasetError):
+        select_split(items, "holdout")
