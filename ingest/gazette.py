@@ -35,6 +35,10 @@ PUBLICATION = re.compile(r"^[(（]此件.*[)）]$")
 ANNEX_MARK = re.compile(r"^附件\s*(\d*)$")
 BACK_MATTER = ("内部资料", "编印单位", "承印单位", "发送对象", "印刷册数")
 ENTRY_START = re.compile(r"^(\d{1,3})[\.．]\s*")
+# how the title of an official document ends (通知, 决定, 办法…): a list of documents names them
+DOC_TITLE_END = re.compile(
+    r"(?:通知|决定|办法|规定|意见|方案|细则|通告|公告|批复|函|规则|规划|条例|纲要|制度|报告)》?\s*$"
+)
 LEAD_MAX = 24  # a numbered clause's lead phrase longer than this is not a heading
 
 
@@ -189,6 +193,8 @@ class _DocParser:
 
     # -- tables --------------------------------------------------------------------------
     def table(self, b: Block) -> None:
+        if self._headed_document_list(b):
+            return
         if self.entries is not None or (b.pipe and self._is_document_list(b.rows)):
             if self.entries is None:
                 self.entries = []
@@ -250,6 +256,70 @@ class _DocParser:
         cells = [c for row in rows for c in row if c.strip()]
         with_numbers = sum(1 for c in cells if DOC_NUMBER_RE.search(c.replace("[", "〔").replace("]", "〕")))
         return bool(cells) and with_numbers >= len(cells) / 2
+
+    def _headed_document_list(self, b: Block) -> bool:
+        """A list of documents printed as a table with a header row (序号 | 名称 | 文号 | 结果):
+        one list entry a row, its status from a cell that says 废止/失效/有效, else from the
+        annex title. False (nothing read) when the table is not one."""
+        rows = [[clean_cell(c) for c in row] for row in b.rows if any(c.strip() for c in row)]
+        if len(rows) < 2 or looks_like_data(rows[0]):
+            return False
+        header, data = rows[0], rows[1:]
+        width = len(header)
+
+        def is_number(cell: str) -> bool:
+            return bool(DOC_NUMBER_RE.fullmatch(cell.replace("[", "〔").replace("]", "〕").strip()))
+
+        cols = [i for i in range(width) if sum(is_number(r[i]) for r in data if i < len(r)) >= len(data) / 2]
+        if not cols:
+            return False
+        num_col = cols[0]
+        others = [i for i in range(width) if i != num_col]
+        title_col = max(others, key=lambda i: sum(len(r[i]) for r in data if i < len(r)), default=None)
+        if title_col is None:
+            return False
+        numbers = [r[num_col] for r in data if num_col < len(r) and r[num_col]]
+        titles = [r[title_col] for r in data if title_col < len(r)]
+        if (
+            len(set(numbers)) < 0.8 * len(numbers)
+            or sum(bool(DOC_TITLE_END.search(t)) for t in titles) < len(titles) / 2
+        ):
+            return False  # a column citing the same basis on every row, not one document a row
+        annex = self.annex or ""
+        default = "repealed" if ("废止" in annex or "失效" in annex) else "valid" if "有效" in annex else None
+        for k, row in enumerate(data, 1):
+            cells = (row + [""] * width)[:width]
+            rest = " ".join(c for i, c in enumerate(cells) if i not in (num_col, title_col))
+            status = (
+                "repealed"
+                if re.search(r"废止|失效", rest)
+                else "valid"
+                if re.search(r"有效|保留", rest)
+                else default
+            )
+            number = canonical_doc_number(cells[num_col]) or ""
+            seq = next((c for c in cells if re.fullmatch(r"\d{1,3}", c)), str(k))
+            fields = {
+                "序号": seq,
+                "标题": cells[title_col],
+                "文号": number,
+                "状态": {"valid": "继续有效", "repealed": "废止或失效"}.get(status or "", ""),
+            }
+            text = "\t".join(cells)
+            path = self.prefix() + ([] if self.annex else [self.caption] if self.caption else [])
+            self.units.append(
+                Unit(
+                    "list_entry",
+                    text,
+                    path + [f"{seq}. {number or cells[title_col][:20]}"],
+                    b.start,
+                    b.end,
+                    fields=fields,
+                    status=status,
+                )
+            )
+        self.entries = None
+        return True
 
     @staticmethod
     def _entry_like(text: str) -> bool:

@@ -1,0 +1,42 @@
+"""Validity across issues: a later issue's repeal table (a headed table: 序号 | 名称 | 文号 | 结果)
+changes the status of a document of an earlier issue, and questions about it say so."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Assistant, Settings
+from tests.conftest import FIXTURE_ISSUES, built_index
+
+LINCHUAN = FIXTURE_ISSUES / "linchuan-2025"
+
+
+@pytest.fixture(scope="module")
+def two_issues(tmp_path_factory) -> Assistant:
+    data_dir = built_index(
+        tmp_path_factory.mktemp("validity"), LINCHUAN / "issue-2025-02.txt", LINCHUAN / "issue-2025-04.txt"
+    )
+    return Assistant.load(Settings(data_dir=data_dir, _env_file=None))
+
+
+def test_a_headed_repeal_table_becomes_list_entries_with_row_status(two_issues):
+    entries = [c for c in two_issues.chunks() if c.kind == "list_entry"]
+    assert len(entries) == 8
+    assert {c.status for c in entries} == {"repealed"}  # 废止 and 宣布失效 rows alike
+    assert all(c.fields["文号"] for c in entries)
+
+
+def test_a_document_of_an_earlier_issue_is_repealed_by_a_later_one(two_issues):
+    earlier = next(d for d in two_issues.documents() if d.doc_number == "临政办函〔2025〕5号")
+    assert earlier.status == "repealed"
+    a = two_issues.ask("临政办函〔2025〕5号现在还有效吗？")
+    assert not a.refused
+    assert "已废止" in a.answer.split("\n")[0]
+    assert a.citations[0].doc_number == "临政发〔2025〕14号"
+
+
+def test_what_a_decision_repealed_is_its_own_list(two_issues):
+    a = two_issues.ask("临政发〔2025〕14号废止了哪些文件？")
+    first = a.answer.split("\n")[0]
+    assert "共8件" in first
+    assert "临政发〔2018〕33号" in first and "临政办明电〔2025〕1号" in first
