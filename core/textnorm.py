@@ -18,7 +18,7 @@ DOC_NUMBER_RE = re.compile(r"([\u4e00-\u9fff]{2,12})\s*[〔\[［【](\d{4})[〕\
 # Words that end a sentence or title and so cannot be part of an issuer prefix
 # ("…的通知某政发〔2008〕78号": the prefix is 某政发, not 的通知某政发).
 _PREFIX_STOPS = re.compile(
-    r".*(?:通知|意见|办法|规定|方案|细则|决定|目录|文件|关于|印发|根据|依据|按照|"
+    r".*(?:通知|意见|办法|规定|方案|细则|决定|目录|文件|关于|印发|根据|依据|按照|确认|告诉|回答|查询|废止|执行|显示|"
     r"[的和与及是在对为即说问查看找那这个份把将请按据依从向给让被了吗呢吧我你他她它])"
 )
 
