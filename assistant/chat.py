@@ -10,23 +10,40 @@ import re
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from assistant import events
 from assistant.answerers.base import Piece
 from assistant.events import StreamEvent
 from assistant.extractive import ExtractiveAnswerer
-from assistant.facets import MONEY, TIME, home_places, is_confirmation, missing_facet, unsupported_request
+from assistant.facets import (
+    Known,
+    missing_facet,
+    strip_instructions,
+    unknown_reference,
+    unsupported_request,
+)
 from assistant.generation import generate
 from assistant.inputs import QuestionError, check_history, clean_question
 from assistant.langchain import GazetteRetriever
 from assistant.llm import make_backend
-from assistant.query import ASKED_WORDS, Query, parse_query
+from assistant.query import Query, is_asking_word, parse_query
 from assistant.retrieval import Hit, Retriever
 from core.embedding import load_embedder
 from core.keywords import tokenize
 from core.schema import NOT_IN_GAZETTE, Answer, Chunk, Citation, DocInfo
 from core.settings import Settings, get_settings
 from core.textnorm import fold
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why the gazette does not answer; ``near`` is the passage that came closest, when one
+    is on topic but lacks what was asked (shown as a card to open), else None."""
+
+    message: str
+    near: Chunk | None = None
+
 
 FOLLOW_UP = re.compile(r"^(那|那么|还有|如果|要是|假如|另外|and |what about)", re.IGNORECASE)
 
@@ -40,17 +57,10 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(retriever)
         self.backend = backend  # a ChatBackend in local/openai modes, None in extractive mode
         self.folded_docs = {doc_id: fold(text) for doc_id, text in retriever.store.doc_texts().items()}
-        self._indexed_numbers = {d.doc_number for d in retriever.docs.values() if d.doc_number}
         self._title_words = _common_title_words(
             [d.title for d in retriever.docs.values() if d.kind == "gazette"]
         )
-        gazette_docs = [d for d in retriever.docs.values() if d.kind == "gazette"]
-        self.home = home_places(
-            [d.issue or "" for d in gazette_docs] + [d.office or "" for d in gazette_docs]
-        )
-        self._listed_numbers = {
-            c.fields["文号"] for c in retriever.chunks if c.kind == "list_entry" and c.fields.get("文号")
-        }
+        self.known = Known.from_index(list(retriever.docs.values()), retriever.chunks, self.folded_docs)
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Assistant:
@@ -144,13 +154,23 @@ class Assistant:
             shown = str(question)[:200] if isinstance(question, str) else ""
             yield events.final(self._refusal(shown, str(e), [], timings, t0, note="invalid question"))
             return
-        q, resolved = self._contextualize(text, history)
+        asked, ordered = strip_instructions(text)
+        if ordered and len(re.sub(r"[\W\d_]+", "", asked)) < 4:
+            message = NOT_IN_GAZETTE + "我只根据公报原文回答问题，不输出或改变自己的规则。"
+            yield events.final(self._refusal(text, message, [], timings, t0, note="instructions only"))
+            return
+        q, resolved = self._contextualize(asked, history)
+        if ordered:
+            q.raw = text
         t = time.perf_counter()
         hits = self.retriever.search(q, doc_ids=doc_ids or None)
         timings["retrieve"] = _ms(t)
         verdict = self.judge(q, hits)
         if verdict is not None:
-            yield events.final(self._refusal(text, verdict, hits, timings, t0))
+            related = [
+                h for h in hits if verdict.near is not None and h.chunk.chunk_id == verdict.near.chunk_id
+            ]
+            yield events.final(self._refusal(text, verdict.message, related, timings, t0))
             return
         t = time.perf_counter()
         draft = self.extractive.compose(q, hits)
@@ -210,43 +230,42 @@ class Assistant:
     def _has_topic(self, text: str) -> bool:
         """True when the text names something the index knows beyond asking words and numbers."""
         return any(
-            len(t) >= 2
-            and not t.isdigit()
-            and t in self.retriever.idf
-            and not any(t in w for w in ASKED_WORDS)
+            len(t) >= 2 and not t.isdigit() and t in self.retriever.idf and not is_asking_word(t)
             for t in tokenize(text)
         )
 
-    def judge(self, q: Query, hits: list[Hit]) -> str | None:
+    def judge(self, q: Query, hits: list[Hit]) -> Verdict | None:
         """Why the gazette does not answer this question, or None when it does.
 
-        Two gates: relevance (keyword coverage and meaning, thresholds calibrated on the eval
-        set by bench/calibrate_refusal.py), then the kind of answer asked for must exist in the
-        evidence: an amount for "多少钱", a time for "什么时候", a procedure for "怎么申请".
-        """
+        First what is asked of it (requests to invent, evade or reveal; code; text with nothing
+        to look up) and what it names (a 文号, an article, a 《title》 not indexed). Then
+        relevance (keyword coverage and meaning, thresholds calibrated on the dev set's calib
+        part by bench/calibrate_refusal.py). Then the kind of answer asked for must be in the
+        evidence (``assistant/asks.py``): an amount for "多少钱", a date for "什么时候", a
+        procedure for "怎么申请". Only that last kind of refusal offers the near passages."""
         request = unsupported_request(q)  # first: naming a document does not make a request fine
         if request:
-            return NOT_IN_GAZETTE + request
+            return Verdict(NOT_IN_GAZETTE + request)
         if not hits:
-            return NOT_IN_GAZETTE
+            return Verdict(NOT_IN_GAZETTE)
         top = hits[0]
         s = self.settings
-        if self.retriever.route(q) and (q.doc_numbers or q.partial_numbers):
+        routed = self.retriever.route(q)
+        unknown = unknown_reference(q, self.known, routed)
+        if unknown:
+            return Verdict(NOT_IN_GAZETTE + unknown)
+        if routed and (q.doc_numbers or q.partial_numbers):
             return None  # the question names a document we hold
         if q.english:
             if top.dense < s.refuse_min_dense_english:
-                return NOT_IN_GAZETTE
+                return Verdict(NOT_IN_GAZETTE)
         elif top.coverage < s.refuse_min_coverage and self._topical_similarity(q, top) < s.refuse_min_dense:
-            return NOT_IN_GAZETTE
+            return Verdict(NOT_IN_GAZETTE)
         answer_from = self.extractive.pick(q, hits).chunk
-        evidence = answer_from.section + "\n" + answer_from.text
-        missing = missing_facet(q, evidence, self._indexed_numbers, self._listed_numbers, self.home)
+        evidence = f"{answer_from.doc_title}\n{answer_from.section}\n{answer_from.text}"
+        missing = missing_facet(q, evidence, self.known)
         if missing:
-            return NOT_IN_GAZETTE + missing
-        if q.wants("money") and not is_confirmation(q) and not MONEY.search(evidence):
-            return NOT_IN_GAZETTE + "公报相关内容里没有写金额。"
-        if q.wants("strict_when") and not q.wants("docmeta") and not TIME.search(evidence):
-            return NOT_IN_GAZETTE + "公报相关内容里没有写时间。"
+            return Verdict(NOT_IN_GAZETTE + missing, near=answer_from)
         return None
 
     def _topical_similarity(self, q: Query, top: Hit) -> float:
@@ -263,9 +282,8 @@ class Assistant:
         self, question: str, message: str, hits: list[Hit], timings: dict, t0: float, note: str = ""
     ) -> Answer:
         text = message
-        if hits and message.startswith(NOT_IN_GAZETTE):
-            near = hits[0].chunk
-            text += f"\n公报中相近的内容是：{near.section}。"
+        if hits:  # only a real passage the reader can open: the one that lacked what was asked
+            text += f"\n公报中相近的内容是：{hits[0].chunk.section}。"
         timings["total"] = _ms(t0)
         return Answer(
             question=question,

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from assistant.answerers import ANSWERERS
 from assistant.answerers.base import Answerer, Draft
+from assistant.answerers.clauses import ClauseAnswerer
 from assistant.answerers.documents import DocumentAnswerer
+from assistant.answerers.lists import ListEntryAnswerer
 from assistant.answerers.text import decompose
-from assistant.facets import MONEY, TIME
-from assistant.query import Query, age_fits, parse_query
+from assistant.asks import KINDS, holds, split_asks
+from assistant.query import Query, age_fits, parse_query, titled
 from assistant.retrieval import Hit, Retriever, key_name
+from core.textnorm import fold
 
 
 class ExtractiveAnswerer:
@@ -25,6 +28,9 @@ class ExtractiveAnswerer:
         self.answerers: list[Answerer] = [cls(retriever) for cls in ANSWERERS]
         self.by_kind: dict[str, Answerer] = {k: a for a in self.answerers for k in a.kinds}
         self.documents = next(a for a in self.answerers if isinstance(a, DocumentAnswerer))
+        self.clauses = next(a for a in self.answerers if isinstance(a, ClauseAnswerer))
+        self.lists = next(a for a in self.answerers if isinstance(a, ListEntryAnswerer))
+        self.titles = {d.id: fold(d.title) for d in retriever.docs.values()}
 
     # -- entry -----------------------------------------------------------------------------
     def compose(self, q: Query, hits: list[Hit]) -> Draft:
@@ -32,7 +38,7 @@ class ExtractiveAnswerer:
             listing = answerer.survey(q)
             if listing is not None:
                 return listing
-        parts = decompose(q.text)
+        parts = decompose(q.text) or split_asks(q.text)
         if parts:
             return self._compose_parts(parts)
         return self._compose_one(q, hits)
@@ -43,7 +49,12 @@ class ExtractiveAnswerer:
         for part in parts:
             sub = parse_query(part)
             drafts.append(self._compose_one(sub, self.r.search(sub)))
-        first = "；".join(d.text.split("\n")[0].rstrip("。") for d in drafts) + "。"
+        heads: list[str] = []
+        for d in drafts:  # two asks answered by one passage say it once
+            for seg in d.text.split("\n")[0].rstrip("。").split("；"):
+                if seg and seg not in heads and not any(seg in h for h in heads):
+                    heads.append(seg)
+        first = "；".join(heads) + "。"
         rest = [line for d in drafts for line in d.text.split("\n")[1:]]
         pieces = [p for d in drafts for p in d.pieces]
         return Draft(
@@ -56,6 +67,14 @@ class ExtractiveAnswerer:
         routed = self.r.route(q)
         if len(routed) > 1 and not q.doc_numbers:
             return self.documents.ambiguous_number(routed)
+        if routed and q.wants("validity") and not q.wants("list"):
+            status = self.lists.validity(q, routed)
+            if status is not None:
+                return status
+        if q.articles:
+            named = self.clauses.article(q, routed or titled(q.text, self.titles))
+            if named is not None:
+                return named
         best = self.pick(q, hits)
         c = best.chunk
         if (
@@ -82,15 +101,13 @@ class ExtractiveAnswerer:
         if len(name) >= 3 and name in q.text:
             return best  # the question names this row or clause
         close = [h for h in pool[:3] if h.score >= 0.75 * best.score]
-        wanted = []
-        if q.wants("money"):
-            wanted.append(MONEY)
-        if q.wants("strict_when"):
-            wanted.append(TIME)
-        for pat in wanted:
-            if not pat.search(best.chunk.text):
-                for h in close:
-                    if pat.search(h.chunk.text):
+        # the best evidence that holds what is asked (an amount, a date, a phone number…):
+        # a close runner-up, or a passage further down from the same document
+        same_doc = [h for h in pool[3:6] if h.chunk.doc_id == best.chunk.doc_id]
+        for kind in (k.name for k in KINDS if k.strict and k.name in q.intents):
+            if not holds(kind, best.chunk.text):
+                for h in close + same_doc:
+                    if holds(kind, h.chunk.text):
                         return h
         if q.ages:
             for h in close:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.asks import ASKING_WORDS, asked_kinds
 from core.numerals import cn_to_int
-from core.textnorm import find_doc_numbers, normalize_question
+from core.textnorm import find_doc_numbers, fold, normalize_question
 
 AGE_PATTERNS = [
     re.compile(r"(\d{2,3})\s*(?:周岁|岁|了|多岁)"),
@@ -17,154 +18,7 @@ PARTIAL_NUMBER = re.compile(
     r"(?:([\u4e00-\u9fff]{1,4}?)(?:〔|\[)?(\d{4})?(?:〕|\])?)?(\d{1,4})\s*号(?:文|文件)?"
 )
 ARTICLE_REF = re.compile(r"第[零一二三四五六七八九十百千]+条")
-
-INTENTS: dict[str, tuple[str, ...]] = {
-    "amount": (
-        "多少钱",
-        "多少元",
-        "多少",
-        "金额",
-        "标准",
-        "补贴",
-        "津贴",
-        "几块",
-        "how much",
-        "amount",
-        "money",
-        "钱",
-    ),
-    # asks for money specifically: the evidence must state an amount (or that it is free)
-    "money": (
-        "多少钱",
-        "多少元",
-        "几块钱",
-        "罚款",
-        "罚多少",
-        "额度",
-        "收费",
-        "费用",
-        "学费",
-        "花钱",
-        "要钱",
-        "付钱",
-        "价格",
-        "补多少",
-        "给多少",
-        "领多少",
-        "发多少",
-        "多少补贴",
-        "how much",
-    ),
-    "who": (
-        "哪个部门",
-        "什么部门",
-        "哪些部门",
-        "谁",
-        "哪个单位",
-        "负责",
-        "处罚",
-        "牵头",
-        "主管",
-        "管",
-        "找谁",
-        "who",
-        "department",
-    ),
-    "when": (
-        "什么时候",
-        "何时",
-        "哪天",
-        "哪一天",
-        "几号",
-        "几月",
-        "日期",
-        "时间",
-        "期限",
-        "截止",
-        "之前",
-        "多久",
-        "when",
-        "date",
-        "哪一年",
-        "运行至",
-        "到什么时候",
-    ),
-    "list": (
-        "哪些",
-        "有几",
-        "几种",
-        "几类",
-        "包括",
-        "情形",
-        "列出",
-        "都有",
-        "哪几",
-        "what are",
-        "list",
-        "which",
-    ),
-    "yesno": ("吗", "是否", "能不能", "可不可以", "可以", "有没有", "是不是", "对吧", "对不对"),
-    "procedure": (
-        "怎么申请",
-        "如何申请",
-        "怎么办理",
-        "如何办理",
-        "去哪办",
-        "哪里办",
-        "怎么报名",
-        "如何报名",
-        "材料",
-        "流程",
-        "手续",
-        "电话",
-        "网址",
-        "apply",
-        "how do i",
-    ),
-    # asks about the document itself: its date, title, issuer
-    "docmeta": (
-        "哪天发",
-        "哪天印发",
-        "什么时候发",
-        "什么时候印发",
-        "哪天签发",
-        "印发日期",
-        "发文日期",
-        "签发",
-        "落款",
-        "哪个文件",
-        "哪份文件",
-        "什么文件",
-        "哪个文号",
-        "文号是",
-        "谁发的",
-        "哪个单位发",
-        "发文机关",
-        "发的文",
-    ),
-}
-# Words that say what is asked, not what about (general verbs and connectives of a follow-up):
-# a follow-up made only of these and of numbers ("那100岁呢？", "谁负责？", "要交什么材料？")
-# has no topic of its own and borrows the previous question's.
-ASKING_WORDS = frozenset(
-    {"还有", "如果", "那么", "另外", "要交", "需要", "开始", "结束", "办理", "申请", "时候", "怎么", "可以"}
-)
-# every word of the answer-kind cues above, and ASKING_WORDS
-ASKED_WORDS = ASKING_WORDS | {w for cues in INTENTS.values() for w in cues}
-
-STRICT_WHEN = (
-    "什么时候",
-    "何时",
-    "哪天",
-    "哪一天",
-    "几号",
-    "几月",
-    "截止",
-    "期限",
-    "多久",
-    "到什么时候",
-    "when",
-)
+TITLE = re.compile(r"《([^《》]{2,60})》")
 
 
 @dataclass
@@ -187,6 +41,21 @@ class Query:
         return intent in self.intents
 
 
+def titled(text: str, titles: dict[str, str]) -> list[str]:
+    """Ids of the documents a 《title》 in ``text`` names; ``titles`` maps id -> folded title
+    (the title in full, or a core of six characters or more inside it)."""
+    out = []
+    for name in TITLE.findall(text):
+        f = fold(name)
+        out += [d for d, t in titles.items() if f == t or (len(f) >= 6 and f in t)]
+    return out
+
+
+def is_asking_word(token: str) -> bool:
+    """A word that says what is asked, not what about (多少, 负责, 材料…)."""
+    return token in ASKING_WORDS or bool(asked_kinds(token))
+
+
 def parse_query(question: str) -> Query:
     text = normalize_question(question)
     q = Query(raw=question, text=text)
@@ -206,10 +75,7 @@ def parse_query(question: str) -> Query:
     if floor:
         q.age_floor = int(floor.group(1))
     q.articles = ARTICLE_REF.findall(text)
-    low = text.lower()
-    q.intents = {name for name, words in INTENTS.items() if any(w in low for w in words)}
-    if any(w in low for w in STRICT_WHEN):
-        q.intents.add("strict_when")
+    q.intents = asked_kinds(text)
     q.english = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff") < 0.2 * max(len(text.replace(" ", "")), 1)
     return q
 

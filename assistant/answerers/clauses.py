@@ -7,7 +7,7 @@ import re
 
 from assistant.answerers.base import Draft, Piece
 from assistant.answerers.text import AGENCY, asks_two_things, rank_by_overlap, sentences, trim
-from assistant.facets import MONEY, TIME
+from assistant.asks import KINDS, holds
 from assistant.query import Query, age_fits
 from assistant.retrieval import Hit, Retriever
 from core.keywords import tokenize
@@ -33,6 +33,18 @@ class ClauseAnswerer:
         if self._is_list_question(q, best.chunk):
             return self._whole_list(q, best.chunk)
         return self._clause(q, best, hits)
+
+    def article(self, q: Query, doc_ids: list[str]) -> Draft | None:
+        """The article the question names (第二十条) of a document it names, whole."""
+        for doc_id in doc_ids:
+            for label in q.articles:
+                found = [c for c in self.r.by_doc.get(doc_id, []) if c.text.lstrip().startswith(label)]
+                if found:
+                    c = found[0]
+                    parts = [c, *self.r.children(c)]
+                    text = "\n".join(x.text.strip() for x in parts)
+                    return Draft(text, [Piece(x, x.text.strip()) for x in parts])
+        return None
 
     def _is_list_question(self, q: Query, c: Chunk) -> bool:
         if not q.wants("list"):
@@ -88,10 +100,8 @@ class ClauseAnswerer:
         def score(i: int) -> float:
             _, s, p = candidates[i]
             v = base[i] + 0.35 * p
-            if q.wants("strict_when") and TIME.search(s):
-                v += 0.4
-            if q.wants("money") and MONEY.search(s):
-                v += 0.4
+            if any(k.strict and k.name in q.intents and holds(k.name, s) for k in KINDS):
+                v += 0.4  # holds what is asked: the amount, the date, the phone number…
             if q.wants("who") and AGENCY.search(s):
                 v += 0.15
             if q.ages and any(age_fits(s, a) for a in q.ages):

@@ -34,6 +34,9 @@ class ListEntryAnswerer:
         if status is None:
             return None
         entries = [c for c in self.r.chunks if c.kind == "list_entry" and c.status == status]
+        listing = self.r.route(q)
+        if listing:  # "某〔2025〕14号废止了哪些": the list printed in that document
+            entries = [c for c in entries if c.doc_id in listing]
         if not entries:
             return None
         year = re.search(r"(\d{4})年?(及|以)(以后|后|之后|以来)", q.text)
@@ -63,17 +66,28 @@ class ListEntryAnswerer:
             ]
         elif re.search(r"办公室|办公厅", q.text):
             chosen = [c for c in chosen if re.search(r"办公室|办公厅", c.fields.get("标题", "")[:12])]
-        if (
-            not (year or before or office)
-            or not chosen
-            or len(chosen) == len(entries)
-            and not re.search(r"全部|所有|都有", q.text)
-        ):
+        if not chosen:
             return None
+        if not (year or before or office or listing) and not q.wants("list"):
+            return None  # one entry asked about: retrieval finds it
         label = "继续有效" if status == "valid" else "废止或失效"
         names = [f"{c.fields.get('文号', '')}《{c.fields.get('标题', '')}》" for c in chosen]
         pieces = [Piece(c, p) for c in chosen for p in c.text.split("\n") if p.strip()]
-        return Draft(f"符合条件的{label}文件共列有：" + "；".join(names) + "。", pieces)
+        lead = "符合条件的" if (year or before or office) else ""
+        return Draft(f"{lead}{label}的文件共{len(chosen)}件：" + "；".join(names) + "。", pieces)
+
+    def validity(self, q: Query, doc_ids: list[str]) -> Draft | None:
+        """Is a named document in force? What the printed lists say of it, cited."""
+        for doc_id in doc_ids:
+            number = self.r.docs[doc_id].doc_number
+            listed = [
+                c
+                for c in self.r.chunks
+                if c.kind == "list_entry" and number and c.fields.get("文号") == number
+            ]
+            if listed:
+                return self.entries(q, listed)
+        return None
 
     def answer(self, q: Query, best: Hit, hits: list[Hit]) -> Draft:
         return self.entries(q, [h.chunk for h in hits[:5] if h.chunk.kind == "list_entry"])

@@ -7,7 +7,7 @@ import re
 
 from assistant.answerers.base import Draft, Piece
 from assistant.answerers.text import asks_two_things, rank_by_overlap, sentences, trim
-from assistant.facets import MONEY
+from assistant.asks import holds
 from assistant.query import Query, age_fits, age_ranges
 from assistant.retrieval import Hit, Retriever, key_name
 from core.schema import Chunk
@@ -106,7 +106,7 @@ class TableRowAnswerer:
                     scores[i] += 0.1  # the standard is the substance; the content describes it
                 if q.ages and any(age_fits(x, a) for a in q.ages):
                     scores[i] += 0.5
-                if q.wants("money") and MONEY.search(x):
+                if q.wants("money") and holds("money", x):
                     scores[i] += 0.3
             lead = [parts[max(range(len(parts)), key=scores.__getitem__)]] if parts else []
         pieces.extend(Piece(c, x) for x in lead)
