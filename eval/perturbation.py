@@ -21,6 +21,7 @@ import numpy as np
 
 from assistant import REPO_ROOT, Assistant, Settings, fold
 from core.embedding import Embedder, load_embedder
+from eval.dataset import split_of
 from eval.perturb import TRANSFORMS, Item, Perturbed, perturb
 from eval.runner import MARGIN, RESULTS
 from eval.session import doc_texts_by_number, evaluate, load_items
@@ -189,6 +190,7 @@ def run_perturbations(
     embedder_settings: Settings,
     *,
     limit: int | None = None,
+    split: str | None = None,
     naive_original: bool = False,
     progress: bool = True,
     log: Callable[[str], None] = print,
@@ -197,12 +199,16 @@ def run_perturbations(
 
     ``seed`` None draws one (printed through ``log``, and in the report, to repeat the run).
     ``naive_original`` also runs the naive baseline on the untransformed run, so its own gate
-    covers ``first_sentence_margin_over_naive``; otherwise that one metric is skipped there."""
+    covers ``first_sentence_margin_over_naive``; otherwise that one metric is skipped there.
+    ``split`` keeps one half of the dev set (the release gate runs on "calib")."""
     seed = random.SystemRandom().randrange(1_000_000) if seed is None else seed
     log(f"perturbation seed: {seed} (repeat with --seed {seed})")
     out_dir, issue_path = Path(out_dir), Path(issue_path)
     text = issue_path.read_text(encoding="utf-8")
-    items = read_items(Path(dataset_path))[: limit or None]
+    items = read_items(Path(dataset_path))
+    if split is not None:  # one half of the dev set (eval.dataset.split_of)
+        items = [i for i in items if split_of(i["id"]) == split]
+    items = items[: limit or None]
     embedder = CachedEmbedder(load_embedder(embedder_settings))
     runs = [Perturbed(name=ORIGINAL, seed=seed, issue=text, items=items, changes={})]
     runs += [perturb(name, text, items, seed) for name in transforms]
