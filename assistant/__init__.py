@@ -14,8 +14,9 @@ Importing the package loads no model and opens no index.
 """
 
 from assistant import present
+from assistant.access import hash_token, is_staff, staff_configured
 from assistant.chat import Assistant
-from assistant.feedback import RATINGS, FeedbackRecord, FeedbackStore, question_hash
+from assistant.feedback import RATINGS, FeedbackRecord, FeedbackStore, csv_safe, mask_personal, question_hash
 from assistant.inputs import QuestionError
 from assistant.langchain import GazetteRetriever
 from assistant.llm import LLMBusyError, LLMError
@@ -43,9 +44,14 @@ __all__ = [
     "Passage",
     "QuestionError",
     "Settings",
+    "csv_safe",
     "fold",
     "get_settings",
+    "hash_token",
     "index_manifest",
+    "is_staff",
+    "mask_personal",
     "present",
     "question_hash",
+    "staff_configured",
 ]
