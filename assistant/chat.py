@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 
-from assistant import events
+from assistant import events, navigator
 from assistant.answerers.base import Piece
 from assistant.events import StreamEvent
 from assistant.extractive import ExtractiveAnswerer
@@ -143,6 +143,12 @@ class Assistant:
         except QuestionError as e:
             shown = str(question)[:200] if isinstance(question, str) else ""
             yield events.final(self._refusal(shown, str(e), [], timings, t0, note="invalid question"))
+            return
+        nav = (
+            None if doc_ids else navigator.navigation_answer(text, self.retriever.chunks, self.retriever.docs)
+        )
+        if nav is not None:  # "what can this person get?": every benefit row, by its who-cell
+            yield events.final(nav.model_copy(update={"timings_ms": {"total": _ms(t0)}}))
             return
         q, resolved = self._contextualize(text, history)
         t = time.perf_counter()

@@ -50,6 +50,7 @@ def main() -> None:
 
     pages = [
         st.Page("ui/chat.py", title="问答", icon="💬", default=True),
+        st.Page("ui/benefits.py", title="可享受的待遇", icon="🧓"),
         st.Page("ui/documents.py", title="文件", icon="📄"),
         st.Page("ui/qa.py", title="质检", icon="✅"),
     ]
