@@ -7,24 +7,19 @@ import uuid
 
 import streamlit as st
 
-from assistant import RATINGS, Answer, FeedbackRecord, LLMBusyError, question_hash
+from assistant import NAVIGATOR_NOTE, RATINGS, Answer, FeedbackRecord, LLMBusyError, question_hash
 from assistant.present import (
     accepts_kwarg,
     amount_note,
     benefit_items,
     candidate_questions,
-    clause_html,
-    counter_citation,
-    crumbs,
     example_questions,
-    group_citations,
-    highlight,
     is_vague,
     lead_department,
     md_escape,
-    status_label,
     text_html,
 )
+from ui.answer_view import answer_html, source_cards
 from ui.common import (
     assistant,
     base_assistant,
@@ -85,6 +80,9 @@ def _on_feedback(msg_id: str) -> None:
             store.remove(msg_id)
             return
         answer = msg.get("answer") or {}
+        # a navigator question describes a person: its text is never stored with feedback
+        private = NAVIGATOR_NOTE in answer.get("notes", [])
+        question = "" if private else msg.get("question", "")
         store.record(
             FeedbackRecord(
                 answer_id=msg_id,
@@ -93,8 +91,8 @@ def _on_feedback(msg_id: str) -> None:
                 answer_mode=msg.get("mode", ""),
                 model=msg.get("model", ""),
                 index_version=msg.get("index_version", ""),
-                question_hash=question_hash(msg.get("question", "")),
-                question=msg.get("question", ""),
+                question_hash=question_hash(question),
+                question=question,
                 refused=bool(answer.get("refused")),
                 doc_numbers=" ".join(
                     dict.fromkeys(c.get("doc_number") or "" for c in answer.get("citations", []))
@@ -119,57 +117,20 @@ def _on_comment(msg_id: str) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _source_cards(msg_id: str, answer: Answer) -> None:
-    cards = group_citations(answer.citations)
-    if not cards:
-        return
-    st.markdown("**来源**")
-    all_text = []
-    for i, card in enumerate(cards, 1):
-        c = card.citation
-        chunk = bot.chunk(c.chunk_id)
-        status = c.status or "unknown"
-        page = f" · 第{c.page}页起" if c.page else ""
-        head = (
-            f"<b>[{i}] {html.escape(c.doc_number or '')}</b> {html.escape(c.doc_title)}<br>"
-            f"<span class='ga-meta'>{html.escape(c.issue or '')}{page} · 效力："
-            f"<span class='ga-badge ga-{html.escape(status)}'>{html.escape(status_label(status))}</span></span><br>"
-            f"<span class='ga-meta'>{html.escape(crumbs(c.section))}</span>"
+def _floor_note(answer: Answer) -> str | None:
+    """The "floor amount, counties may pay more" caveat: only under a cited standard that is a
+    floor (不低于 / 最低), never under fines, discounts or other amounts."""
+    rows = [ch for c in answer.citations if (ch := bot.chunk(c.chunk_id)) is not None]
+    quoted = [c.quote for c in answer.citations]
+    floors = [
+        ch
+        for ch in rows
+        if any(
+            ("不低于" in x or "最低" in x) and any(q in x or x in q for q in quoted)
+            for x in ch.cells("standard")
         )
-        with st.container(border=True):
-            st.markdown(head, unsafe_allow_html=True)
-            body = (
-                clause_html(chunk, card.quotes)
-                if chunk is not None
-                else highlight("\n".join(card.quotes), card.quotes)
-            )
-            st.markdown(f"<div class='ga-clause'>{body}</div>", unsafe_allow_html=True)
-            if chunk is not None and chunk.kind in ("table_row", "list_entry") and chunk.fields:
-                with st.expander("查看整张表"):
-                    rows = [
-                        x.fields
-                        for x in bot.chunks(chunk.doc_id)
-                        if x.parent == chunk.parent and x.kind == chunk.kind
-                    ]
-                    st.dataframe(rows, hide_index=True)
-            else:
-                with st.expander("查看整节原文"):
-                    full = bot.section_text(c.section) or (chunk.text if chunk else "")
-                    st.markdown(
-                        f"<div class='ga-clause'>{highlight(full, card.quotes)}</div>", unsafe_allow_html=True
-                    )
-            text = counter_citation(c, card.quotes)
-            all_text.append(f"[{i}]\n{text}")
-            with st.expander("📋 到窗口出示的引用（可复制）"):
-                st.code(text, language=None, wrap_lines=True)
-    st.download_button(
-        "下载全部引用（文本）",
-        data=(f"问题：{answer.question}\n\n" + "\n\n".join(all_text) + "\n").encode("utf-8"),
-        file_name="公报引用.txt",
-        mime="text/plain",
-        key=f"dl_{msg_id}",
-        on_click="ignore",
-    )
+    ]
+    return amount_note(answer.answer, lead_department(answer.answer, floors)) if floors else None
 
 
 def _feedback(msg_id: str) -> None:
@@ -204,14 +165,11 @@ def _render_assistant(msg: dict) -> None:
     if answer.refused:
         st.info(md_escape(answer.answer), icon="ℹ️")
     else:
-        st.markdown(f"<div class='ga-answer'>{text_html(answer.answer)}</div>", unsafe_allow_html=True)
-        cited_rows = [ch for c in answer.citations if (ch := bot.chunk(c.chunk_id)) is not None]
-        # the floor caveat belongs to benefit standards, not to fines or other amounts
-        benefit = any(ch.cells("standard") for ch in cited_rows)
-        note = amount_note(answer.answer, lead_department(answer.answer, cited_rows)) if benefit else None
+        st.markdown(f"<div class='ga-answer'>{answer_html(answer.answer)}</div>", unsafe_allow_html=True)
+        note = None if NAVIGATOR_NOTE in answer.notes else _floor_note(answer)
         if note:
             st.caption("💡 " + md_escape(note))
-        _source_cards(msg["id"], answer)
+        source_cards(bot, msg["id"], answer)
     secs = answer.timings_ms.get("total", 0) / 1000
     mode = {"extractive": "摘录", "local": "本地大模型", "openai": "大模型", "refusal": "未作答"}.get(
         answer.mode, answer.mode
