@@ -63,6 +63,7 @@ def _ask(question: str) -> None:
 def _clear() -> None:
     st.session_state["messages"] = []
     st.session_state.pop("pending_question", None)
+    st.session_state["doc_filter"] = []  # a new conversation searches every document again
 
 
 def _message(msg_id: str) -> dict | None:
@@ -153,6 +154,11 @@ def _render_assistant(msg: dict) -> None:
     if kind == "error":
         st.error(msg["content"])
         return
+    if msg.get("filter"):
+        st.caption("🔎 只在 " + "、".join(md_escape(n) for n in msg["filter"]) + " 中查找")
+    if kind == "uncovered":
+        st.warning(msg["content"], icon="📄")
+        return
     if kind == "clarify":
         st.markdown(md_escape(msg["content"]))
         for j, q in enumerate(msg.get("candidates", [])):
@@ -200,21 +206,38 @@ def _answer(question: str, doc_ids: list[str], history: list[dict]) -> dict:
         "index_version": index_version(s),
     }
     kwargs = {"doc_ids": doc_ids} if doc_ids else {}
+    if doc_ids:
+        msg["filter"] = [d.display_name if (d := bot.document(i)) else i for i in doc_ids]
     try:
+        if doc_ids and not _covered(question, doc_ids, history):
+            names = "、".join(msg["filter"])
+            return {
+                **msg,
+                "kind": "uncovered",
+                "content": f"所选文件（{names}）没有写这个。清除左侧的文件筛选，可以在全部文件中查找。",
+            }
         if s.answer_mode == "extractive":
             with st.spinner("正在查找公报原文…"):
                 answer = bot.ask(question, history, **kwargs)
         else:
-            # the verified extractive answer at once, then the model's answer once it is checked
+            # the verified extractive answer at once, then progress, then the checked final text
             answer = None
             box, note = st.empty(), st.empty()
+            note.caption("⏳ 正在查找公报原文…")
+            shown_text = ""
             for event in bot.events(question, history, **kwargs):
                 if event.kind == "preview":
                     box.markdown(
-                        f"<div class='ga-answer'>{text_html(event.text)}</div>", unsafe_allow_html=True
+                        f"<div class='ga-answer'>{answer_html(event.text)}</div>", unsafe_allow_html=True
                     )
+                    note.caption("⏳ 先显示摘录的原文；大模型正在组织语言，核对后替换…")
                 elif event.kind == "status":
                     note.caption("⏳ " + md_escape(event.text))
+                elif event.kind == "text":
+                    shown_text += event.text
+                    box.markdown(
+                        f"<div class='ga-answer'>{answer_html(shown_text)}</div>", unsafe_allow_html=True
+                    )
                 elif event.kind == "answer":
                     answer = event.answer
             box.empty()
@@ -236,6 +259,16 @@ def _answer(question: str, doc_ids: list[str], history: list[dict]) -> dict:
     return msg
 
 
+def _covered(question: str, doc_ids: list[str], history: list[dict]) -> bool:
+    """Whether the filtered documents hold the answer: the whole gazette's extractive answer
+    cites one of them, or the gazette does not answer it at all (then the refusal says so)."""
+    whole = base_assistant(s).ask(question, history)
+    if whole.refused:
+        return True
+    cited = {ch.doc_id for c in whole.citations if (ch := bot.chunk(c.chunk_id)) is not None}
+    return bool(cited & set(doc_ids))
+
+
 # --------------------------------------------------------------------------------------
 # the page
 # --------------------------------------------------------------------------------------
@@ -252,6 +285,8 @@ with st.sidebar:
     )
     if doc_filter and not accepts_kwarg(bot.stream, "doc_ids"):
         st.caption("当前版本暂不支持按文件筛选，将在全部文件中查找。")
+    elif doc_filter:
+        st.caption("清空对话时筛选一并清除。")
 
 st.title("公报问答助手")
 _issues = "、".join(sorted({d.issue for d in docs if d.issue}))
@@ -283,6 +318,12 @@ for m in messages:
         else:
             _render_assistant(m)
 
+if doc_filter:
+    st.info(
+        "🔎 只在 "
+        + "、".join(md_escape(bot.document(i).display_name if bot.document(i) else i) for i in doc_filter)
+        + " 中查找（在左侧取消筛选）",
+    )
 prompt = st.chat_input("请输入问题，例如：我爸今年91了，高龄津贴一个月有多少？", key="chat_input")
 question = prompt or st.session_state.pop("pending_question", None)
 if question:

@@ -19,6 +19,11 @@ mark { background: #ffe58a; color: inherit; padding: 0 .1em; border-radius: 2px;
 .ga-repealed { background: #ffebe9; color: #82071e; }
 .ga-unknown { background: #eaeef2; color: #424a53; }
 pre, code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+.ga-answer ol { margin: .3em 0 .6em 0; padding-left: 1.6em; } .ga-answer li { margin: .15em 0; }
+.ga-answer p { margin: 0 0 .4em 0; }
+/* filter chips show the whole 文号 (two numbers differing in the last digit must look different) */
+[data-baseweb="tag"] { max-width: none !important; height: auto !important; }
+[data-baseweb="tag"] span { max-width: none !important; overflow: visible !important; text-overflow: clip !important; white-space: normal !important; }
 </style>
 """
 LARGE_CSS = """
