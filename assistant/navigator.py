@@ -107,6 +107,8 @@ class Requirement:
     max_age: int | None = None
     groups: tuple[frozenset[str], ...] = ()
     readable: bool = True  # False: words outside the vocabulary remain (请核实)
+    # the standard names a lower age than the who-cell's own explicit one: between the two, 请核实
+    looser_age: int | None = None
 
     def shortfall(self, p: Profile) -> tuple[list[str], bool]:
         """What the person lacks (in words), and whether they are past the age range."""
@@ -225,17 +227,58 @@ def band(cells: list[str], age: int | None) -> list[str]:
     return out
 
 
+# the opening words of a standard that say whom it is for: "80周岁及以上经济困难老年人每人…"
+_STD_WHO = re.compile(r"^(.{0,8}?\d{1,3}\s*(?:周岁|岁).{0,12}?)(?:老年人|老人|人员|对象)")
+
+
+def requirement(c: Chunk) -> Requirement:
+    """A row's requirement: its who-cell, narrowed by a standard that opens by naming whom it
+    is for (an age, conditions). A standard naming a lower age than the who-cell's explicit one
+    leaves the ages between to be checked."""
+    who = c.cell("who")
+    req = parse_who(who)
+    cells = [x for x in c.cells("standard") if x.strip()]
+    if not req.readable or len(cells) != 1:
+        return req
+    segments = [x for x in SEGMENT.split(normalize_numbers(cells[0])) if x.strip()]
+    if not segments or sum(1 for x in segments if ages(x) != (None, None)) > 1:
+        return req  # age bands: band() picks the person's
+    m = _STD_WHO.match(re.split(r"[，,]", segments[0])[0])
+    if not m:
+        return req
+    std = parse_who(m.group(0))
+    lo, looser = req.min_age, None
+    own = ages(normalize_numbers(who))[0]
+    if std.min_age is not None:
+        if own is not None and std.min_age < own:
+            looser = std.min_age
+        else:
+            lo = max(lo or 0, std.min_age)
+    have = {t for g in req.groups for t in g}
+    have |= {i for t in have for i in IMPLIES.get(t, ())}
+    extra = tuple(g for g in std.groups if not g & have)
+    return Requirement(lo, req.max_age, req.groups + extra, True, looser)
+
+
 def navigate(chunks: Iterable[Chunk], docs: dict[str, DocInfo], profile: Profile) -> Navigation:
-    """Every benefit row for the person: eligible, one condition short, or to be checked."""
+    """Every benefit for the person: rows that apply (the fitting band), one row per item one
+    condition short, and every row whose who-cell cannot be read (请核实)."""
     nav = Navigation(profile)
+    got: set[tuple[str, str]] = set()
+    near: dict[tuple[str, str], Benefit] = {}
     for item, c in benefit_rows(chunks):
         doc = docs.get(c.doc_id)
         if doc is not None and doc.status == "repealed":
             continue
-        who = c.cell("who")
-        req = parse_who(who)
+        req = requirement(c)
         b = Benefit(
-            item, who, band(c.cells("standard"), profile.age), "、".join(c.cells("lead")), c, doc, req
+            item,
+            c.cell("who"),
+            band(c.cells("standard"), profile.age),
+            "、".join(c.cells("lead")),
+            c,
+            doc,
+            req,
         )
         if not req.readable:
             b.status = "unclear"
@@ -245,11 +288,24 @@ def navigate(chunks: Iterable[Chunk], docs: dict[str, DocInfo], profile: Profile
         if past:
             continue
         b.missing = missing
-        if not missing:
+        key = (c.parent, item)
+        if (
+            missing
+            and missing[0].startswith("年满")
+            and req.looser_age is not None
+            and (profile.age or 0) >= req.looser_age
+        ):
+            b.status = "unclear"  # the who-cell and the standard disagree about this age
+            b.missing = [f"对象一栏写{missing[0]}，标准写{req.looser_age}周岁及以上"]
+            nav.unclear.append(b)
+        elif not missing:
             nav.eligible.append(b)
-        elif len(missing) == 1:
+            got.add(key)
+        elif len(missing) == 1 and key not in near:
             b.status = "nearly"
-            nav.nearly.append(b)
+            near[key] = b
+    # an item the person gets in another band, or already listed as nearly, is listed once
+    nav.nearly = [b for k, b in near.items() if k not in got]
     return nav
 
 
