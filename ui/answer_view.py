@@ -22,6 +22,7 @@ from assistant.present import (
     highlight,
     status_label,
 )
+from ui.tables import table_html
 
 _ITEM = re.compile(r"^\s*(\d{1,3})[.、．]\s*(.*)$")
 
@@ -155,7 +156,7 @@ def _whole(bot, group: DocCard, chunk) -> None:
                 for x in bot.chunks(chunk.doc_id)
                 if x.parent == chunk.parent and x.kind == chunk.kind
             ]
-            st.dataframe(rows, hide_index=True)
+            st.markdown(table_html(rows), unsafe_allow_html=True)
     else:
         with st.expander("查看整节原文"):
             full = bot.section_text(c.section) or (chunk.text if chunk else "")
