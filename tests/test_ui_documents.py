@@ -9,7 +9,13 @@ from ui.tables import matches, search_key, table_html
 
 def test_search_key_folds_doc_numbers_like_the_chat():
     row = {"文号": "长政发〔2011〕51号", "标题": "某办法"}
-    for needle in ("长政发2011 51号", "长政发[2011]51号", "长政发（2011）51号", "长政发〔2011〕51号", "2011〕51"):
+    for needle in (
+        "长政发2011 51号",
+        "长政发[2011]51号",
+        "长政发（2011）51号",
+        "长政发〔2011〕51号",
+        "2011〕51",
+    ):
         assert matches(row, needle), needle
     assert not matches(row, "长政发2011 57号")
     assert search_key(" 〔2024〕 ") == "2024"
