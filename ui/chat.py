@@ -6,6 +6,7 @@ import html
 import uuid
 
 import streamlit as st
+import streamlit.components.v1 as components
 
 from assistant import NAVIGATOR_NOTE, RATINGS, Answer, FeedbackRecord, LLMBusyError, question_hash
 from assistant.present import (
@@ -259,6 +260,14 @@ def _answer(question: str, doc_ids: list[str], history: list[dict]) -> dict:
     return msg
 
 
+KEEP_IN_VIEW = """<script>
+const bring = () => { const d = window.parent.document;
+  const m = d.querySelectorAll('[data-testid="stChatMessage"]');
+  if (m.length >= 2) m[m.length - 2].scrollIntoView({block: "start"}); };
+setTimeout(bring, 150); setTimeout(bring, 700); setTimeout(bring, 1500);
+</script>"""
+
+
 def _covered(question: str, doc_ids: list[str], history: list[dict]) -> bool:
     """Whether the filtered documents hold the answer: the whole gazette's extractive answer
     cites one of them, or the gazette does not answer it at all (then the refusal says so)."""
@@ -345,3 +354,5 @@ if question:
             reply = _answer(question, list(doc_filter), history)
         messages.append(reply)
         _render_assistant(reply)
+    # a long answer: bring its question and first sentence into view (the page sticks to the bottom)
+    components.html(KEEP_IN_VIEW, height=0)

@@ -34,8 +34,9 @@ pre, code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
   .ga-table td::before { content: attr(data-label) "："; color: #57606a; }
 }
 /* filter chips show the whole 文号 (two numbers differing in the last digit must look different) */
-[data-baseweb="tag"] { max-width: none !important; height: auto !important; }
-[data-baseweb="tag"] span { max-width: none !important; overflow: visible !important; text-overflow: clip !important; white-space: normal !important; }
+[data-testid="stMultiSelect"] [data-tag], [data-baseweb="tag"] { max-width: none !important; height: auto !important; }
+[data-testid="stMultiSelect"] [data-tag] span[title], [data-baseweb="tag"] span {
+  max-width: none !important; overflow: visible !important; text-overflow: clip !important; white-space: normal !important; }
 </style>
 """
 LARGE_CSS = """
