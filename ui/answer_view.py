@@ -15,14 +15,24 @@ import streamlit as st
 from assistant import Answer
 from assistant.present import (
     SourceCard,
+    amount_note,
     clause_html,
     counter_citation,
     crumbs,
     group_citations,
     highlight,
+    lead_department,
     status_label,
 )
 from ui.tables import table_html
+
+KEEP_IN_VIEW = """<script>
+const bring = () => { const d = window.parent.document;
+  const m = d.querySelectorAll('[data-testid="stChatMessage"]');
+  if (m.length >= 2) m[m.length - 2].scrollIntoView({block: "start"}); };
+setTimeout(bring, 150); setTimeout(bring, 700); setTimeout(bring, 1500);
+</script>"""
+
 
 _ITEM = re.compile(r"^\s*(\d{1,3})[.、．]\s*(.*)$")
 
@@ -162,3 +172,19 @@ def _whole(bot, group: DocCard, chunk) -> None:
             full = bot.section_text(c.section) or (chunk.text if chunk else "")
             quotes = [q for card in group.cards for q in card.quotes]
             st.markdown(f"<div class='ga-clause'>{highlight(full, quotes)}</div>", unsafe_allow_html=True)
+
+
+def floor_note(bot, answer: Answer) -> str | None:
+    """The "floor amount, counties may pay more" caveat: only under a cited standard that is a
+    floor (不低于 / 最低), never under fines, discounts or other amounts."""
+    rows = [ch for c in answer.citations if (ch := bot.chunk(c.chunk_id)) is not None]
+    quoted = [c.quote for c in answer.citations]
+    floors = [
+        ch
+        for ch in rows
+        if any(
+            ("不低于" in x or "最低" in x) and any(q in x or x in q for q in quoted)
+            for x in ch.cells("standard")
+        )
+    ]
+    return amount_note(answer.answer, lead_department(answer.answer, floors)) if floors else None

@@ -11,16 +11,14 @@ import streamlit.components.v1 as components
 from assistant import NAVIGATOR_NOTE, RATINGS, Answer, FeedbackRecord, LLMBusyError, question_hash
 from assistant.present import (
     accepts_kwarg,
-    amount_note,
     benefit_items,
     candidate_questions,
     example_questions,
     is_vague,
-    lead_department,
     md_escape,
     text_html,
 )
-from ui.answer_view import answer_html, source_cards
+from ui.answer_view import KEEP_IN_VIEW, answer_html, floor_note, source_cards
 from ui.common import (
     assistant,
     base_assistant,
@@ -119,22 +117,6 @@ def _on_comment(msg_id: str) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _floor_note(answer: Answer) -> str | None:
-    """The "floor amount, counties may pay more" caveat: only under a cited standard that is a
-    floor (不低于 / 最低), never under fines, discounts or other amounts."""
-    rows = [ch for c in answer.citations if (ch := bot.chunk(c.chunk_id)) is not None]
-    quoted = [c.quote for c in answer.citations]
-    floors = [
-        ch
-        for ch in rows
-        if any(
-            ("不低于" in x or "最低" in x) and any(q in x or x in q for q in quoted)
-            for x in ch.cells("standard")
-        )
-    ]
-    return amount_note(answer.answer, lead_department(answer.answer, floors)) if floors else None
-
-
 def _feedback(msg_id: str) -> None:
     st.feedback("thumbs", key=f"fb_{msg_id}", on_change=_on_feedback, args=(msg_id,))
     if st.session_state.get(f"fb_error_{msg_id}"):
@@ -173,7 +155,7 @@ def _render_assistant(msg: dict) -> None:
         st.info(md_escape(answer.answer), icon="ℹ️")
     else:
         st.markdown(f"<div class='ga-answer'>{answer_html(answer.answer)}</div>", unsafe_allow_html=True)
-        note = None if NAVIGATOR_NOTE in answer.notes else _floor_note(answer)
+        note = None if NAVIGATOR_NOTE in answer.notes else floor_note(bot, answer)
         if note:
             st.caption("💡 " + md_escape(note))
         source_cards(bot, msg["id"], answer)
@@ -258,14 +240,6 @@ def _answer(question: str, doc_ids: list[str], history: list[dict]) -> dict:
     msg["answer"] = answer.model_dump(mode="json")
     msg["mode"] = answer.mode
     return msg
-
-
-KEEP_IN_VIEW = """<script>
-const bring = () => { const d = window.parent.document;
-  const m = d.querySelectorAll('[data-testid="stChatMessage"]');
-  if (m.length >= 2) m[m.length - 2].scrollIntoView({block: "start"}); };
-setTimeout(bring, 150); setTimeout(bring, 700); setTimeout(bring, 1500);
-</script>"""
 
 
 def _covered(question: str, doc_ids: list[str], history: list[dict]) -> bool:
