@@ -144,15 +144,18 @@ class Assistant:
             shown = str(question)[:200] if isinstance(question, str) else ""
             yield events.final(self._refusal(shown, str(e), [], timings, t0, note="invalid question"))
             return
+        q, resolved = self._contextualize(text, history)
+        t = time.perf_counter()
+        hits = self.retriever.search(q, doc_ids=doc_ids or None)
         nav = (
             None if doc_ids else navigator.navigation_answer(text, self.retriever.chunks, self.retriever.docs)
         )
         if nav is not None:  # "what can this person get?": every benefit row, by its who-cell
-            yield events.final(nav.model_copy(update={"timings_ms": {"total": _ms(t0)}}))
+            timings["total"] = _ms(t0)
+            yield events.final(
+                nav.model_copy(update={"passages": [h.passage() for h in hits], "timings_ms": timings})
+            )
             return
-        q, resolved = self._contextualize(text, history)
-        t = time.perf_counter()
-        hits = self.retriever.search(q, doc_ids=doc_ids or None)
         timings["retrieve"] = _ms(t)
         verdict = self.judge(q, hits)
         if verdict is not None:

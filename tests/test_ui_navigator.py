@@ -43,3 +43,27 @@ def test_benefits_page_form(app):  # noqa: F811
     assert "不是资格认定" in text
     dl = [d for d in app.get("download_button") if d.label.startswith("下载一页纸摘要")]
     assert dl
+
+
+def test_printable_summary_names_issue_number_page_and_date():
+    from assistant import Profile, navigate
+    from tests.conftest import GAZETTE
+    from tests.test_navigator import parsed
+    from ui.printable import summary_html
+
+    chunks, docs = parsed([GAZETTE])
+    nav = navigate(chunks, docs, Profile(age=87, conditions=frozenset({"低保", "中度失能"})))
+    page = summary_html(nav)
+    assert page.count("<table>") == 3  # applies, one condition short, 请核实
+    row = next(r for r in page.split("<tr>") if "高龄津贴" in r)
+    for part in (
+        "长政办发〔2024〕28号",
+        "第14页起",
+        "2024-10-16",
+        "2024·05",
+        "80周岁(含)至89周岁(含)不低于70元/人/月",
+        "市民政局",
+    ):
+        assert part in row, part
+    assert "不是资格认定" in page and "各县（区）可以更高" in page
+    assert "<script" not in page

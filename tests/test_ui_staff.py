@@ -171,3 +171,45 @@ def test_qa_page_with_a_wrong_then_right_token(qa):
     assert "qa_dataset" not in [t.key for t in at.text_input]
     # the feedback list masks the phone number
     assert any("［已隐去］" in str(df.value.to_dict()) for df in at.dataframe)
+
+
+def test_a_run_without_the_naive_baseline_is_not_shown_as_failed(qa, data_dir):  # noqa: F811
+    import json
+
+    folder = data_dir / "reports" / "zz-small-run"
+    folder.mkdir(parents=True, exist_ok=True)
+    overall = {
+        "pass_rate": 0.9,
+        "hit_at_5": 1.0,
+        "citation_verbatim": 1.0,
+        "faithfulness": 1.0,
+        "keypoints_first_sentence": 0.9,
+        "refusal_accuracy": None,
+        "false_refusal_rate": 0.0,
+    }
+    metrics = {
+        "label": "extractive",
+        "created_at": "2026-12-01",
+        "n_items": 10,
+        "overall": overall,
+        "by_type": {},
+        "gate": {
+            "passed": False,
+            "violations": ["refusal_accuracy: not measured (gated: ≥ 0.9)"],
+            "thresholds": {"refusal_accuracy": {"min": 0.9}, "hit_at_5": {"min": 0.96}},
+        },
+    }
+    (folder / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+    try:
+        at = qa(GAZETTE_STAFF_TOKEN_HASH=hash_token(TOKEN))
+        at.text_input(key="staff_token").set_value(TOKEN)
+        at.button[0].click().run()
+        at.selectbox(key="qa_report").set_value("zz-small-run").run()
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]  # no red 未通过
+        assert any("未能完整判定" in w.value and "拒答准确率" in w.value for w in at.warning)
+        assert {"通过率", "检索命中@5", "拒答准确率", "误拒率"} <= {m.label for m in at.metric}
+        assert any(m.value == "未测量" for m in at.metric)
+    finally:
+        (folder / "metrics.json").unlink()
+        folder.rmdir()
