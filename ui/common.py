@@ -70,13 +70,15 @@ def base_assistant(s: Settings | None = None) -> Assistant:
 
 
 @st.cache_resource(max_entries=4)
-def _feedback_store(path: str) -> FeedbackStore:
-    return FeedbackStore(Path(path))
+def _feedback_store(path: str, retention_days: int) -> FeedbackStore:
+    store = FeedbackStore(Path(path))
+    store.purge(retention_days)  # once per process; the QA page purges again when opened
+    return store
 
 
 def feedback_store(s: Settings | None = None) -> FeedbackStore:
     s = s or settings()
-    return _feedback_store(str(s.feedback_db))
+    return _feedback_store(str(s.feedback_db), s.feedback_retention_days)
 
 
 def model_name(s: Settings) -> str:
