@@ -91,6 +91,18 @@ def test_phone_width_documents_and_navigator(server, browser):  # noqa: F811
     page.screenshot(path=str(ARTIFACTS / "documents-phone.png"), full_page=True)
     page.close()
 
+    page = open_page(browser, server, "/benefits", **PHONE)
+    page.get_by_text("年龄（周岁）").wait_for(timeout=120_000)
+    page.get_by_test_id("stNumberInput").locator("input").fill("92")
+    page.get_by_test_id("stMultiSelect").click()
+    page.get_by_role("option", name="特困", exact=True).click()
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="查看可享受的待遇").click()
+    page.get_by_text("90周岁(含)至99周岁(含)不低于150元/人/月").first.wait_for(timeout=60_000)
+    assert no_overflow(page) <= 1
+    page.screenshot(path=str(ARTIFACTS / "navigator-phone.png"), full_page=True)
+    page.close()
+
 
 def test_qa_page_refuses_an_anonymous_visitor(server, browser):  # noqa: F811
     page = open_page(browser, server, "/qa")
