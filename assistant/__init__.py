@@ -14,22 +14,42 @@ Importing the package loads no model and opens no index.
 """
 
 from assistant import present
+from assistant.access import hash_token, is_staff, staff_configured
 from assistant.chat import Assistant
-from assistant.feedback import RATINGS, FeedbackRecord, FeedbackStore, question_hash
+from assistant.feedback import RATINGS, FeedbackRecord, FeedbackStore, csv_safe, mask_personal, question_hash
 from assistant.inputs import QuestionError
 from assistant.langchain import GazetteRetriever
 from assistant.llm import LLMBusyError, LLMError
+from assistant.navigator import DISCLAIMER as NAVIGATOR_DISCLAIMER
+from assistant.navigator import FLOOR as NAVIGATOR_FLOOR
+from assistant.navigator import NOTE as NAVIGATOR_NOTE
+from assistant.navigator import TAGS as CONDITION_TAGS
+from assistant.navigator import (
+    Benefit,
+    Navigation,
+    Profile,
+    conditions_in,
+    navigate,
+    navigation_answer,
+    profile_from_question,
+    summary_text,
+)
 from core.schema import NOT_IN_GAZETTE, Answer, Chunk, Citation, DocInfo, Passage
 from core.settings import REPO_ROOT, Settings, get_settings
 from core.textnorm import fold
 from store.index import IndexMismatchError, IndexMissingError, index_manifest
 
 __all__ = [
+    "NAVIGATOR_DISCLAIMER",
+    "NAVIGATOR_FLOOR",
+    "NAVIGATOR_NOTE",
     "NOT_IN_GAZETTE",
     "RATINGS",
     "REPO_ROOT",
+    "CONDITION_TAGS",
     "Answer",
     "Assistant",
+    "Benefit",
     "Chunk",
     "Citation",
     "DocInfo",
@@ -40,12 +60,24 @@ __all__ = [
     "IndexMissingError",
     "LLMBusyError",
     "LLMError",
+    "Navigation",
     "Passage",
+    "Profile",
     "QuestionError",
     "Settings",
+    "conditions_in",
+    "csv_safe",
     "fold",
     "get_settings",
+    "hash_token",
     "index_manifest",
+    "is_staff",
+    "mask_personal",
+    "navigate",
+    "navigation_answer",
     "present",
+    "profile_from_question",
     "question_hash",
+    "staff_configured",
+    "summary_text",
 ]

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant import events
+from assistant import events, navigator
 from assistant.answerers.base import Piece
 from assistant.events import StreamEvent
 from assistant.extractive import ExtractiveAnswerer
@@ -164,6 +164,15 @@ class Assistant:
             q.raw = text
         t = time.perf_counter()
         hits = self.retriever.search(q, doc_ids=doc_ids or None)
+        nav = (
+            None if doc_ids else navigator.navigation_answer(text, self.retriever.chunks, self.retriever.docs)
+        )
+        if nav is not None:  # "what can this person get?": every benefit row, by its who-cell
+            timings["total"] = _ms(t0)
+            yield events.final(
+                nav.model_copy(update={"passages": [h.passage() for h in hits], "timings_ms": timings})
+            )
+            return
         timings["retrieve"] = _ms(t)
         verdict = self.judge(q, hits)
         if verdict is not None:

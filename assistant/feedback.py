@@ -1,7 +1,10 @@
 """Readers' 👍/👎 on answers, kept in SQLite (one row per shown answer) and exportable as CSV.
 
 Logs name a question only by its hash: the question text is stored in the database (staff
-need it to act on feedback) but never written to a log.
+need it to act on feedback) but never written to a log. The store keeps no more than it needs:
+ID-card, phone and e-mail shapes in questions and comments are masked before they are stored,
+records older than the retention setting are deleted, and one record (or all) can be deleted
+on request. Exported CSV cells that a spreadsheet would run as a formula are neutralised.
 """
 
 from __future__ import annotations
@@ -10,10 +13,11 @@ import csv
 import hashlib
 import io
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -53,6 +57,31 @@ COLUMNS = (
     "refused",
     "doc_numbers",
 )
+
+
+# personal data a reader may type into a question or comment (Chinese ID card, mobile and
+# landline numbers, e-mail addresses): masked before anything is stored
+_PERSONAL = re.compile(
+    r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])"
+    r"|(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)"
+    r"|(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+)
+MASK = "［已隐去］"
+# a cell a spreadsheet would evaluate as a formula (OWASP CSV injection)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def mask_personal(text: str) -> str:
+    """The text with ID-card, phone and e-mail shapes replaced by a mask."""
+    return _PERSONAL.sub(MASK, text or "")
+
+
+def csv_safe(value: object) -> object:
+    """A CSV cell that opens as text: one starting with = + - @ (or tab/CR) gets a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def question_hash(question: str) -> str:
@@ -103,6 +132,9 @@ class FeedbackStore:
     def record(self, rec: FeedbackRecord) -> FeedbackRecord:
         """Store a rating; rating the same answer again replaces the rating and keeps the comment."""
         now = _now()
+        rec = rec.model_copy(
+            update={"question": mask_personal(rec.question), "comment": mask_personal(rec.comment)}
+        )
         with self._connect() as db:
             db.execute(
                 """
@@ -137,7 +169,7 @@ class FeedbackStore:
         with self._connect() as db:
             cur = db.execute(
                 "UPDATE feedback SET comment = ?, updated_at = ? WHERE answer_id = ?",
-                (comment.strip(), _now(), answer_id),
+                (mask_personal(comment.strip()), _now(), answer_id),
             )
         if cur.rowcount:
             log.info("feedback comment on answer %s (%d chars)", answer_id, len(comment.strip()))
@@ -150,6 +182,28 @@ class FeedbackStore:
         if cur.rowcount:
             log.info("feedback withdrawn on answer %s", answer_id)
         return bool(cur.rowcount)
+
+    def delete(self, answer_id: str) -> bool:
+        """Delete one record on request (a reader asked; staff found personal data in it)."""
+        return self.remove(answer_id)
+
+    def delete_all(self) -> int:
+        """Delete every record; how many there were."""
+        with self._connect() as db:
+            cur = db.execute("DELETE FROM feedback")
+        log.info("all feedback deleted (%d records)", cur.rowcount)
+        return cur.rowcount
+
+    def purge(self, retention_days: int, now: datetime | None = None) -> int:
+        """Delete records last updated more than ``retention_days`` ago; how many went."""
+        cutoff = ((now or datetime.now(UTC)) - timedelta(days=retention_days)).isoformat(timespec="seconds")
+        with self._connect() as db:
+            cur = db.execute("DELETE FROM feedback WHERE updated_at < ?", (cutoff,))
+        if cur.rowcount:
+            log.info(
+                "feedback retention: %d records older than %d days deleted", cur.rowcount, retention_days
+            )
+        return cur.rowcount
 
     def get(self, answer_id: str) -> FeedbackRecord | None:
         with self._connect() as db:
@@ -180,7 +234,7 @@ class FeedbackStore:
         writer.writerow(COLUMNS)
         for rec in self.list():
             data = rec.model_dump()
-            writer.writerow([int(data[c]) if c == "refused" else data[c] for c in COLUMNS])
+            writer.writerow([int(data[c]) if c == "refused" else csv_safe(data[c]) for c in COLUMNS])
         return buf.getvalue()
 
 

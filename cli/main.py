@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 import time
@@ -10,7 +11,15 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from assistant import Assistant, IndexMismatchError, IndexMissingError, Settings, get_settings
+from assistant import (
+    Assistant,
+    FeedbackStore,
+    IndexMismatchError,
+    IndexMissingError,
+    Settings,
+    get_settings,
+    hash_token,
+)
 from core.embedding import load_embedder
 from eval.cli import run_from_cli
 from ingest import (
@@ -150,6 +159,28 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return run_from_cli(args, settings)
 
 
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    store = FeedbackStore(settings.feedback_db)
+    if args.action == "delete":
+        if args.all:
+            print(f"deleted {store.delete_all()} records")
+            return 0
+        if not args.id:
+            return _err("name the record (--id ANSWER_ID) or pass --all")
+        return 0 if store.delete(args.id) else _err(f"no feedback record {args.id}")
+    days = args.days or settings.feedback_retention_days
+    print(f"deleted {store.purge(days)} records older than {days} days")
+    return 0
+
+
+def cmd_staff_hash(args: argparse.Namespace, settings: Settings) -> int:
+    token = getpass.getpass("staff token: ")
+    if len(token) < 12:
+        return _err("use a token of at least 12 characters")
+    print(hash_token(token))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="gazette-assistant",
@@ -210,6 +241,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--issue", metavar="PATH", help="issue the perturbations transform (default: the bundled one)"
     )
     pe.set_defaults(func=cmd_eval)
+
+    pf = sub.add_parser("feedback", help="delete readers' feedback (one record, all, or past retention)")
+    pf.add_argument("action", choices=["delete", "purge"])
+    pf.add_argument("--id", metavar="ANSWER_ID", help="delete: the record to delete")
+    pf.add_argument("--all", action="store_true", help="delete: every record")
+    pf.add_argument(
+        "--days", type=int, help="purge: retention in days (default GAZETTE_FEEDBACK_RETENTION_DAYS)"
+    )
+    pf.set_defaults(func=cmd_feedback)
+
+    ps = sub.add_parser("staff-hash", help="print the hash of a staff token for GAZETTE_STAFF_TOKEN_HASH")
+    ps.set_defaults(func=cmd_staff_hash)
     return p
 
 

@@ -83,6 +83,19 @@ class Settings(BaseSettings):
     local_llm_threads: int = Field(2, description="CPU threads for the local LLM.")
     local_llm_ctx: int = Field(4096, description="Context window of the local LLM.")
 
+    # --- staff and feedback ---------------------------------------------------------------
+    staff_token_hash: SecretStr | None = Field(
+        None,
+        description="Hash of the staff token (`gazette-assistant staff-hash` prints one); unset = no token login.",
+    )
+    staff_header: str | None = Field(
+        None,
+        description="Request header a trusted reverse proxy sets for logged-in staff; unset = not trusted.",
+    )
+    feedback_retention_days: int = Field(
+        90, ge=1, description="Readers' feedback older than this many days is deleted."
+    )
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"

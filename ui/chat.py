@@ -6,25 +6,19 @@ import html
 import uuid
 
 import streamlit as st
+import streamlit.components.v1 as components
 
-from assistant import RATINGS, Answer, FeedbackRecord, LLMBusyError, question_hash
+from assistant import NAVIGATOR_NOTE, RATINGS, Answer, FeedbackRecord, LLMBusyError, question_hash
 from assistant.present import (
     accepts_kwarg,
-    amount_note,
     benefit_items,
     candidate_questions,
-    clause_html,
-    counter_citation,
-    crumbs,
     example_questions,
-    group_citations,
-    highlight,
     is_vague,
-    lead_department,
     md_escape,
-    status_label,
     text_html,
 )
+from ui.answer_view import KEEP_IN_VIEW, answer_html, floor_note, source_cards
 from ui.common import (
     assistant,
     base_assistant,
@@ -68,6 +62,7 @@ def _ask(question: str) -> None:
 def _clear() -> None:
     st.session_state["messages"] = []
     st.session_state.pop("pending_question", None)
+    st.session_state["doc_filter"] = []  # a new conversation searches every document again
 
 
 def _message(msg_id: str) -> dict | None:
@@ -85,6 +80,9 @@ def _on_feedback(msg_id: str) -> None:
             store.remove(msg_id)
             return
         answer = msg.get("answer") or {}
+        # a navigator question describes a person: its text is never stored with feedback
+        private = NAVIGATOR_NOTE in answer.get("notes", [])
+        question = "" if private else msg.get("question", "")
         store.record(
             FeedbackRecord(
                 answer_id=msg_id,
@@ -93,8 +91,8 @@ def _on_feedback(msg_id: str) -> None:
                 answer_mode=msg.get("mode", ""),
                 model=msg.get("model", ""),
                 index_version=msg.get("index_version", ""),
-                question_hash=question_hash(msg.get("question", "")),
-                question=msg.get("question", ""),
+                question_hash=question_hash(question),
+                question=question,
                 refused=bool(answer.get("refused")),
                 doc_numbers=" ".join(
                     dict.fromkeys(c.get("doc_number") or "" for c in answer.get("citations", []))
@@ -119,59 +117,6 @@ def _on_comment(msg_id: str) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _source_cards(msg_id: str, answer: Answer) -> None:
-    cards = group_citations(answer.citations)
-    if not cards:
-        return
-    st.markdown("**来源**")
-    all_text = []
-    for i, card in enumerate(cards, 1):
-        c = card.citation
-        chunk = bot.chunk(c.chunk_id)
-        status = c.status or "unknown"
-        page = f" · 第{c.page}页起" if c.page else ""
-        head = (
-            f"<b>[{i}] {html.escape(c.doc_number or '')}</b> {html.escape(c.doc_title)}<br>"
-            f"<span class='ga-meta'>{html.escape(c.issue or '')}{page} · 效力："
-            f"<span class='ga-badge ga-{html.escape(status)}'>{html.escape(status_label(status))}</span></span><br>"
-            f"<span class='ga-meta'>{html.escape(crumbs(c.section))}</span>"
-        )
-        with st.container(border=True):
-            st.markdown(head, unsafe_allow_html=True)
-            body = (
-                clause_html(chunk, card.quotes)
-                if chunk is not None
-                else highlight("\n".join(card.quotes), card.quotes)
-            )
-            st.markdown(f"<div class='ga-clause'>{body}</div>", unsafe_allow_html=True)
-            if chunk is not None and chunk.kind in ("table_row", "list_entry") and chunk.fields:
-                with st.expander("查看整张表"):
-                    rows = [
-                        x.fields
-                        for x in bot.chunks(chunk.doc_id)
-                        if x.parent == chunk.parent and x.kind == chunk.kind
-                    ]
-                    st.dataframe(rows, hide_index=True)
-            else:
-                with st.expander("查看整节原文"):
-                    full = bot.section_text(c.section) or (chunk.text if chunk else "")
-                    st.markdown(
-                        f"<div class='ga-clause'>{highlight(full, card.quotes)}</div>", unsafe_allow_html=True
-                    )
-            text = counter_citation(c, card.quotes)
-            all_text.append(f"[{i}]\n{text}")
-            with st.expander("📋 到窗口出示的引用（可复制）"):
-                st.code(text, language=None, wrap_lines=True)
-    st.download_button(
-        "下载全部引用（文本）",
-        data=(f"问题：{answer.question}\n\n" + "\n\n".join(all_text) + "\n").encode("utf-8"),
-        file_name="公报引用.txt",
-        mime="text/plain",
-        key=f"dl_{msg_id}",
-        on_click="ignore",
-    )
-
-
 def _feedback(msg_id: str) -> None:
     st.feedback("thumbs", key=f"fb_{msg_id}", on_change=_on_feedback, args=(msg_id,))
     if st.session_state.get(f"fb_error_{msg_id}"):
@@ -192,6 +137,11 @@ def _render_assistant(msg: dict) -> None:
     if kind == "error":
         st.error(msg["content"])
         return
+    if msg.get("filter"):
+        st.caption("🔎 只在 " + "、".join(md_escape(n) for n in msg["filter"]) + " 中查找")
+    if kind == "uncovered":
+        st.warning(msg["content"], icon="📄")
+        return
     if kind == "clarify":
         st.markdown(md_escape(msg["content"]))
         for j, q in enumerate(msg.get("candidates", [])):
@@ -204,14 +154,11 @@ def _render_assistant(msg: dict) -> None:
     if answer.refused:
         st.info(md_escape(answer.answer), icon="ℹ️")
     else:
-        st.markdown(f"<div class='ga-answer'>{text_html(answer.answer)}</div>", unsafe_allow_html=True)
-        cited_rows = [ch for c in answer.citations if (ch := bot.chunk(c.chunk_id)) is not None]
-        # the floor caveat belongs to benefit standards, not to fines or other amounts
-        benefit = any(ch.cells("standard") for ch in cited_rows)
-        note = amount_note(answer.answer, lead_department(answer.answer, cited_rows)) if benefit else None
+        st.markdown(f"<div class='ga-answer'>{answer_html(answer.answer)}</div>", unsafe_allow_html=True)
+        note = None if NAVIGATOR_NOTE in answer.notes else floor_note(bot, answer)
         if note:
             st.caption("💡 " + md_escape(note))
-        _source_cards(msg["id"], answer)
+        source_cards(bot, msg["id"], answer)
     secs = answer.timings_ms.get("total", 0) / 1000
     mode = {"extractive": "摘录", "local": "本地大模型", "openai": "大模型", "refusal": "未作答"}.get(
         answer.mode, answer.mode
@@ -242,21 +189,38 @@ def _answer(question: str, doc_ids: list[str], history: list[dict]) -> dict:
         "index_version": index_version(s),
     }
     kwargs = {"doc_ids": doc_ids} if doc_ids else {}
+    if doc_ids:
+        msg["filter"] = [d.display_name if (d := bot.document(i)) else i for i in doc_ids]
     try:
+        if doc_ids and not _covered(question, doc_ids, history):
+            names = "、".join(msg["filter"])
+            return {
+                **msg,
+                "kind": "uncovered",
+                "content": f"所选文件（{names}）没有写这个。清除左侧的文件筛选，可以在全部文件中查找。",
+            }
         if s.answer_mode == "extractive":
             with st.spinner("正在查找公报原文…"):
                 answer = bot.ask(question, history, **kwargs)
         else:
-            # the verified extractive answer at once, then the model's answer once it is checked
+            # the verified extractive answer at once, then progress, then the checked final text
             answer = None
             box, note = st.empty(), st.empty()
+            note.caption("⏳ 正在查找公报原文…")
+            shown_text = ""
             for event in bot.events(question, history, **kwargs):
                 if event.kind == "preview":
                     box.markdown(
-                        f"<div class='ga-answer'>{text_html(event.text)}</div>", unsafe_allow_html=True
+                        f"<div class='ga-answer'>{answer_html(event.text)}</div>", unsafe_allow_html=True
                     )
+                    note.caption("⏳ 先显示摘录的原文；大模型正在组织语言，核对后替换…")
                 elif event.kind == "status":
                     note.caption("⏳ " + md_escape(event.text))
+                elif event.kind == "text":
+                    shown_text += event.text
+                    box.markdown(
+                        f"<div class='ga-answer'>{answer_html(shown_text)}</div>", unsafe_allow_html=True
+                    )
                 elif event.kind == "answer":
                     answer = event.answer
             box.empty()
@@ -278,6 +242,16 @@ def _answer(question: str, doc_ids: list[str], history: list[dict]) -> dict:
     return msg
 
 
+def _covered(question: str, doc_ids: list[str], history: list[dict]) -> bool:
+    """Whether the filtered documents hold the answer: the whole gazette's extractive answer
+    cites one of them, or the gazette does not answer it at all (then the refusal says so)."""
+    whole = base_assistant(s).ask(question, history)
+    if whole.refused:
+        return True
+    cited = {ch.doc_id for c in whole.citations if (ch := bot.chunk(c.chunk_id)) is not None}
+    return bool(cited & set(doc_ids))
+
+
 # --------------------------------------------------------------------------------------
 # the page
 # --------------------------------------------------------------------------------------
@@ -294,6 +268,8 @@ with st.sidebar:
     )
     if doc_filter and not accepts_kwarg(bot.stream, "doc_ids"):
         st.caption("当前版本暂不支持按文件筛选，将在全部文件中查找。")
+    elif doc_filter:
+        st.caption("清空对话时筛选一并清除。")
 
 st.title("公报问答助手")
 _issues = "、".join(sorted({d.issue for d in docs if d.issue}))
@@ -325,6 +301,12 @@ for m in messages:
         else:
             _render_assistant(m)
 
+if doc_filter:
+    st.info(
+        "🔎 只在 "
+        + "、".join(md_escape(bot.document(i).display_name if bot.document(i) else i) for i in doc_filter)
+        + " 中查找（在左侧取消筛选）",
+    )
 prompt = st.chat_input("请输入问题，例如：我爸今年91了，高龄津贴一个月有多少？", key="chat_input")
 question = prompt or st.session_state.pop("pending_question", None)
 if question:
@@ -346,3 +328,5 @@ if question:
             reply = _answer(question, list(doc_filter), history)
         messages.append(reply)
         _render_assistant(reply)
+    # a long answer: bring its question and first sentence into view (the page sticks to the bottom)
+    components.html(KEEP_IN_VIEW, height=0)

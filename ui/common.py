@@ -14,6 +14,8 @@ from assistant import (
     IndexMissingError,
     Settings,
     index_manifest,
+    is_staff,
+    staff_configured,
 )
 
 log = logging.getLogger("gazette.app")
@@ -68,13 +70,15 @@ def base_assistant(s: Settings | None = None) -> Assistant:
 
 
 @st.cache_resource(max_entries=4)
-def _feedback_store(path: str) -> FeedbackStore:
-    return FeedbackStore(Path(path))
+def _feedback_store(path: str, retention_days: int) -> FeedbackStore:
+    store = FeedbackStore(Path(path))
+    store.purge(retention_days)  # once per process; the QA page purges again when opened
+    return store
 
 
 def feedback_store(s: Settings | None = None) -> FeedbackStore:
     s = s or settings()
-    return _feedback_store(str(s.feedback_db))
+    return _feedback_store(str(s.feedback_db), s.feedback_retention_days)
 
 
 def model_name(s: Settings) -> str:
@@ -100,3 +104,27 @@ def show_load_error(exc: Exception) -> None:
         return
     log.exception("loading the assistant failed")
     st.error(f"助手暂时无法启动（{name}）。请联系管理员查看服务器日志。")
+
+
+def staff_gate(s: Settings) -> bool:
+    """Whether this visitor is staff; otherwise shows why the page is closed (and a token field
+    when a staff token is configured). The token lives only in this session, never in a URL."""
+    headers = dict(st.context.headers) if st.context.headers is not None else {}
+    if st.session_state.get("staff") or is_staff(s, headers=headers):
+        return True
+    st.title("仅限工作人员")
+    if not staff_configured(s):
+        st.info(
+            "本页只对工作人员开放，管理员尚未配置工作人员登录（GAZETTE_STAFF_TOKEN_HASH 或 GAZETTE_STAFF_HEADER）。"
+        )
+        return False
+    st.info("本页含读者的提问和反馈，只对工作人员开放。")
+    with st.form("staff_login", clear_on_submit=True):
+        token = st.text_input("工作人员口令", type="password", key="staff_token")
+        if st.form_submit_button("进入"):
+            if is_staff(s, token=token):
+                st.session_state["staff"] = True
+                st.rerun()
+            log.warning("a staff login was refused")
+            st.error("口令不对。")
+    return False

@@ -1,4 +1,5 @@
-"""质检: run the evaluation suite with a progress bar, read its metrics, open earlier reports, export feedback."""
+"""质检 (staff only): run an evaluation set picked by name, read one report per run with the
+naive baseline beside ours, and read, export or delete readers' feedback."""
 
 from __future__ import annotations
 
@@ -8,84 +9,17 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant import REPO_ROOT
-from eval import DatasetError, evaluate, load_items, pass_rate_by_type
-from ui.common import assistant, feedback_store, log, settings, show_load_error
+from eval import DatasetError, evaluate, load_items
+from ui.common import assistant, feedback_store, log, settings, show_load_error, staff_gate
+from ui.datasets import SMOKE, catalogue, smoke
+from ui.report_view import show_metrics
 
 s = settings()
+if not staff_gate(s):
+    st.stop()
+
 st.title("质检")
 st.caption("发布前运行评测集：逐题判定是否通过，给出检索、引用、回答和拒答指标，并检查发布门槛。")
-
-HEADLINE = [
-    ("pass_rate", "通过率"),
-    ("hit_at_5", "检索命中@5"),
-    ("citation_verbatim", "引用逐字率"),
-    ("keypoints_first_sentence", "首句要点"),
-    ("refusal_accuracy", "拒答准确率"),
-    ("false_refusal_rate", "误拒率"),
-]
-
-
-class _Counting:
-    """Wraps an assistant so each answered question moves the progress bar."""
-
-    def __init__(self, inner, bar, total: int):
-        self.inner, self.bar, self.total, self.done = inner, bar, max(total, 1), 0
-
-    def ask(self, question: str, history: list[dict]):
-        try:
-            return self.inner.ask(question, history)
-        finally:
-            self.done += 1
-            self.bar.progress(min(self.done / self.total, 1.0), text=f"已完成 {self.done}/{self.total} 题")
-
-
-def _fmt(v) -> str:
-    return f"{v:.1%}" if isinstance(v, int | float) and not isinstance(v, bool) else "—"
-
-
-def show_metrics(metrics: dict, results: list[dict] | None) -> None:
-    overall = metrics.get("overall", {})
-    gate = metrics.get("gate")
-    if gate is not None:
-        if gate.get("passed"):
-            st.success("发布门槛：通过")
-        else:
-            st.error("发布门槛：未通过\n\n" + "\n".join(f"- {v}" for v in gate.get("violations", [])))
-    cols = st.columns(3)
-    for i, (key, label) in enumerate(HEADLINE):
-        cols[i % 3].metric(label, _fmt(overall.get(key)))
-    st.caption(
-        f"{metrics.get('label', '')} · {metrics.get('created_at', '')} · 共 {metrics.get('n_items', '?')} 题"
-        f" · 延迟 p50 {overall.get('latency_p50_ms', 0):.0f} ms / p95 {overall.get('latency_p95_ms', 0):.0f} ms"
-    )
-    by_type = metrics.get("by_type", {})
-    if by_type:
-        st.markdown("**各题型通过率**")
-        # the report's chart spec (eval.charts): fixed 0–100 % axis, naive side by side, no zoom
-        st.altair_chart(pass_rate_by_type(metrics), width="stretch")
-    with st.expander("全部指标"):
-        st.dataframe(
-            [{"指标": k, "数值": v} for k, v in overall.items()],
-            hide_index=True,
-        )
-    if results is not None:
-        failing = [r for r in results if not r.get("pass")]
-        st.markdown(f"**未通过的题目（{len(failing)}）**")
-        if failing:
-            st.dataframe(
-                [
-                    {
-                        "id": r["id"],
-                        "题型": r.get("type"),
-                        "问题": r.get("question"),
-                        "原因": "；".join(r.get("reasons", [])),
-                        "回答": (r.get("answer", {}).get("answer") or "").split("\n")[0][:120],
-                    }
-                    for r in failing
-                ],
-                hide_index=True,
-            )
 
 
 def _read_results(path: Path) -> list[dict] | None:
@@ -105,12 +39,12 @@ def _reports() -> list[Path]:
 
 
 # --------------------------------------------------------------------------------------
-# run the suite
+# run a dataset picked by name
 # --------------------------------------------------------------------------------------
 
 st.subheader("运行评测")
-default_dataset = REPO_ROOT / "eval" / "dataset.jsonl"
-dataset = st.text_input("评测集文件（JSON Lines）", value=str(default_dataset), key="qa_dataset")
+sets = catalogue()
+name = st.selectbox("评测集", list(sets), key="qa_dataset", index=0 if sets else None)
 c1, c2 = st.columns(2)
 limit = c1.number_input("只跑前 N 题（0 = 全部）", min_value=0, value=0, step=10, key="qa_limit")
 with_naive = c2.checkbox("同时跑简单基线（用时加倍，门槛需要）", value=True, key="qa_naive")
@@ -122,20 +56,39 @@ baseline = st.selectbox(
     format_func=lambda n: "不对比" if n is None else n,
 )
 
-if st.button("开始评测", key="qa_run", type="primary"):
+
+class _Counting:
+    """Wraps an assistant so each answered question moves the progress bar."""
+
+    def __init__(self, inner, bar, total: int):
+        self.inner, self.bar, self.total, self.done = inner, bar, max(total, 1), 0
+
+    def ask(self, question: str, history: list[dict]):
+        try:
+            return self.inner.ask(question, history)
+        finally:
+            self.done += 1
+            self.bar.progress(min(self.done / self.total, 1.0), text=f"已完成 {self.done}/{self.total} 题")
+
+
+if st.button("开始评测", key="qa_run", type="primary", disabled=not sets):
     try:
         bot = assistant(s)
     except Exception as exc:  # noqa: BLE001
         show_load_error(exc)
         st.stop()
     try:
-        items = load_items(bot, Path(dataset), int(limit) if limit else None)
-    except DatasetError as exc:
-        st.error(f"评测集有问题：{exc}")
+        items = load_items(bot, sets[name])
+    except DatasetError:
+        log.warning("dataset %s does not fit the index", name)
+        st.error(f"“{name}”的题目引用了当前索引里没有的文件，不能在这个索引上评测。")
         st.stop()
-    except OSError as exc:
-        st.error(f"读不到评测集文件：{exc.strerror or exc}")
+    except OSError:
+        st.error(f"读不到评测集“{name}”。")
         st.stop()
+    if name == SMOKE:
+        items = smoke(items)
+    items = items[: int(limit)] if limit else items
     if not items:
         st.warning("评测集里没有题目。")
         st.stop()
@@ -149,7 +102,7 @@ if st.button("开始评测", key="qa_run", type="primary"):
         return wrapped
 
     try:
-        metrics = evaluate(
+        evaluate(
             bot,
             items,
             out,
@@ -165,59 +118,57 @@ if st.button("开始评测", key="qa_run", type="primary"):
         st.stop()
     bar.progress(1.0, text=f"完成：{len(items)} 题，报告在 {out.name}")
     st.session_state["qa_last"] = str(out)
-
-last = st.session_state.get("qa_last")
-if last and (Path(last) / "metrics.json").is_file():
-    st.subheader("本次结果")
-    show_metrics(
-        json.loads((Path(last) / "metrics.json").read_text(encoding="utf-8")),
-        _read_results(Path(last) / "results.jsonl"),
-    )
+    st.session_state["qa_report"] = out.name  # the report below is this run's: shown once
 
 # --------------------------------------------------------------------------------------
-# earlier reports
+# one report (this run's, or an earlier one)
 # --------------------------------------------------------------------------------------
 
-st.subheader("历次报告")
+st.subheader("评测报告")
 earlier = _reports()
 if not earlier:
-    st.caption(f"还没有报告（{s.reports_dir}）。")
+    st.caption("还没有报告。")
 else:
-    name = st.selectbox("选择报告", [p.name for p in earlier], key="qa_report")
-    folder = s.reports_dir / name
+    names = [p.name for p in earlier]
+    if st.session_state.get("qa_report") not in names:
+        st.session_state["qa_report"] = names[0]
+    picked = st.selectbox("选择报告", names, key="qa_report")
+    folder = s.reports_dir / picked
     try:
         metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         st.error(f"报告读不出来：{type(exc).__name__}")
     else:
         show_metrics(metrics, _read_results(folder / "results.jsonl"))
-        with st.expander("metrics.json"):
-            st.json(metrics, expanded=False)
         html_path = folder / "report.html"
         if html_path.is_file():
             st.download_button(
                 "下载 report.html",
                 data=html_path.read_bytes(),
-                file_name=f"{name}-report.html",
+                file_name=f"{picked}-report.html",
                 mime="text/html",
                 key="qa_report_html",
                 on_click="ignore",
             )
 
 # --------------------------------------------------------------------------------------
-# feedback from readers
+# readers' feedback (kept for the retention period; deletable)
 # --------------------------------------------------------------------------------------
 
 st.subheader("读者反馈")
 try:
     store = feedback_store(s)
+    store.purge(s.feedback_retention_days)
     counts = store.counts()
     recent = store.list(limit=50)
 except Exception as exc:  # noqa: BLE001
     log.exception("reading feedback failed")
     st.error(f"反馈记录读不出来（{type(exc).__name__}）。")
 else:
-    st.caption(f"👍 {counts['up']} · 👎 {counts['down']}")
+    st.caption(
+        f"👍 {counts['up']} · 👎 {counts['down']} · 保留 {s.feedback_retention_days} 天，"
+        "证件号、电话和邮箱在保存前已隐去。"
+    )
     if recent:
         st.dataframe(
             [
@@ -227,12 +178,22 @@ else:
                     "说明": r.comment,
                     "问题": r.question,
                     "方式": r.answer_mode,
-                    "索引": r.index_version,
+                    "编号": r.answer_id[:8],
                 }
                 for r in recent
             ],
             hide_index=True,
         )
+        c1, c2 = st.columns(2)
+        gone = c1.selectbox(
+            "删除一条反馈",
+            [None, *[r.answer_id for r in recent]],
+            key="fb_delete_pick",
+            format_func=lambda i: "（选择编号）" if i is None else i[:8],
+        )
+        if c2.button("删除", key="fb_delete", disabled=gone is None) and gone:
+            store.delete(gone)
+            st.rerun()
     st.download_button(
         "导出全部反馈（CSV）",
         data=("\ufeff" + store.to_csv()).encode("utf-8"),

@@ -19,6 +19,24 @@ mark { background: #ffe58a; color: inherit; padding: 0 .1em; border-radius: 2px;
 .ga-repealed { background: #ffebe9; color: #82071e; }
 .ga-unknown { background: #eaeef2; color: #424a53; }
 pre, code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+.ga-answer ol { margin: .3em 0 .6em 0; padding-left: 1.6em; } .ga-answer li { margin: .15em 0; }
+.ga-answer p { margin: 0 0 .4em 0; }
+.ga-table-wrap { max-width: 100%; overflow-x: auto; }
+.ga-table { border-collapse: collapse; width: 100%; font-size: .92em; }
+.ga-table th, .ga-table td { border: 1px solid #d0d7de; padding: .25em .45em; vertical-align: top; overflow-wrap: anywhere; word-break: break-word; text-align: left; }
+.ga-table th { background: #f6f8fa; }
+.ga-cited td { background: #fff8c5; }
+@media (max-width: 640px) {
+  .ga-table thead { display: none; }
+  .ga-table, .ga-table tbody, .ga-table tr, .ga-table td { display: block; width: 100%; }
+  .ga-table tr { border: 1px solid #d0d7de; border-radius: 6px; margin: 0 0 .5em 0; padding: .2em .4em; }
+  .ga-table td { border: none; padding: .1em 0; }
+  .ga-table td::before { content: attr(data-label) "："; color: #57606a; }
+}
+/* filter chips show the whole 文号 (two numbers differing in the last digit must look different) */
+[data-testid="stMultiSelect"] [data-tag], [data-baseweb="tag"] { max-width: none !important; height: auto !important; }
+[data-testid="stMultiSelect"] [data-tag] span[title], [data-baseweb="tag"] span {
+  max-width: none !important; overflow: visible !important; text-overflow: clip !important; white-space: normal !important; }
 </style>
 """
 LARGE_CSS = """
@@ -50,6 +68,7 @@ def main() -> None:
 
     pages = [
         st.Page("ui/chat.py", title="问答", icon="💬", default=True),
+        st.Page("ui/benefits.py", title="可享受的待遇", icon="🧓"),
         st.Page("ui/documents.py", title="文件", icon="📄"),
         st.Page("ui/qa.py", title="质检", icon="✅"),
     ]
