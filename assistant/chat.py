@@ -13,12 +13,14 @@ from collections.abc import Iterator
 
 from assistant import events
 from assistant.answerers.base import Piece
+from assistant.articles import ArticleDesk
 from assistant.events import StreamEvent
 from assistant.extractive import ExtractiveAnswerer
 from assistant.facets import MONEY, TIME, home_places, is_confirmation, missing_facet, unsupported_request
 from assistant.generation import generate
 from assistant.inputs import QuestionError, check_history, clean_question
 from assistant.langchain import GazetteRetriever
+from assistant.lawanswer import article_answer
 from assistant.llm import make_backend
 from assistant.query import ASKED_WORDS, Query, parse_query
 from assistant.retrieval import Hit, Retriever
@@ -27,6 +29,7 @@ from core.keywords import tokenize
 from core.schema import NOT_IN_GAZETTE, Answer, Chunk, Citation, DocInfo
 from core.settings import Settings, get_settings
 from core.textnorm import fold
+from store.articles import read_catalogue
 
 FOLLOW_UP = re.compile(r"^(那|那么|还有|如果|要是|假如|另外|and |what about)", re.IGNORECASE)
 
@@ -40,6 +43,8 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(retriever)
         self.backend = backend  # a ChatBackend in local/openai modes, None in extractive mode
         self.folded_docs = {doc_id: fold(text) for doc_id, text in retriever.store.doc_texts().items()}
+        catalogue = read_catalogue(retriever.settings).values()
+        self.articles = ArticleDesk([t for texts in catalogue for t in texts if t.doc_id in retriever.docs])
         self._indexed_numbers = {d.doc_number for d in retriever.docs.values() if d.doc_number}
         self._title_words = _common_title_words(
             [d.title for d in retriever.docs.values() if d.kind == "gazette"]
@@ -144,6 +149,11 @@ class Assistant:
             shown = str(question)[:200] if isinstance(question, str) else ""
             yield events.final(self._refusal(shown, str(e), [], timings, t0, note="invalid question"))
             return
+        cited = None if parse_query(text).doc_numbers else self._article(text, history, doc_ids, t0)
+        if cited is not None:  # a law's article, whole, from the article catalogue
+            yield from events.text_pieces(cited.answer)
+            yield events.final(cited)
+            return
         q, resolved = self._contextualize(text, history)
         t = time.perf_counter()
         hits = self.retriever.search(q, doc_ids=doc_ids or None)
@@ -188,6 +198,9 @@ class Assistant:
         )
 
     # -- steps ---------------------------------------------------------------------------------
+    def _article(self, text: str, history: list[dict], doc_ids: list[str] | None, t0: float):
+        return article_answer(self.articles, self.retriever, self.folded_docs, text, history, doc_ids, t0)
+
     def _contextualize(self, text: str, history: list[dict]) -> tuple[Query, str]:
         """The question as one standalone question, and that question when it was resolved.
 
