@@ -81,7 +81,9 @@ class ArticleDesk:
         self.editions: dict[str, list[Edition]] = {}
         for (title, _), ed in sorted(editions.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
             self.editions.setdefault(title, []).append(ed)
-        self._by_length = sorted(self.names, key=len, reverse=True)
+        self._by_start: dict[str, list[str]] = {}  # first two characters -> names
+        for name in self.names:
+            self._by_start.setdefault(name[:2], []).append(name)
 
     def __bool__(self) -> bool:
         return bool(self.editions)
@@ -89,16 +91,16 @@ class ArticleDesk:
     # -- reading the question ----------------------------------------------------------------
     def mentions(self, text: str) -> list[tuple[int, int, set[str]]]:
         """Names in ``text`` (folded): (start, end, titles), longest first where they overlap."""
+        found = [
+            (i, i + len(name), name)
+            for i in range(len(text) - 1)
+            for name in self._by_start.get(text[i : i + 2], ())
+            if text.startswith(name, i)
+        ]
         taken: list[tuple[int, int, set[str]]] = []
-        for name in self._by_length:
-            start = text.find(name)
-            while start >= 0:
-                end = start + len(name)
-                if not any(s <= start and end <= e for s, e, _ in taken) and not INSIDE_TITLE.match(
-                    text[end:]
-                ):
-                    taken.append((start, end, self.names[name]))
-                start = text.find(name, start + 1)
+        for start, end, name in sorted(found, key=lambda f: f[0] - f[1]):  # longest first
+            if not any(s <= start and end <= e for s, e, _ in taken) and not INSIDE_TITLE.match(text[end:]):
+                taken.append((start, end, self.names[name]))
         return sorted(taken, key=lambda m: m[0])
 
     def lookup(self, question: str, context: str = "", as_of: str | None = None) -> Lookup | None:
