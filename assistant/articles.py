@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.lawrefs import ArticleRef, asked_year, cn_numeral, find_refs, label_key, split_article
+from assistant.lawrefs import ArticleRef, asked_edition, cn_numeral, find_refs, label_key, split_article
 from core.textnorm import fold
 from store.articles import LawText
 
@@ -69,6 +69,7 @@ class ArticleDesk:
     def __init__(self, texts: list[LawText]):
         editions: dict[tuple[str, str | None], Edition] = {}
         self.names: dict[str, set[str]] = {}
+        self.full: dict[str, set[str]] = {}  # a full title names that text even if it is another's short name
         for t in texts:
             ed = editions.setdefault((t.title, t.edition), Edition(t.title, t.edition, []))
             ed.doc_ids.append(t.doc_id)
@@ -76,6 +77,7 @@ class ArticleDesk:
                 key = label_key(label)
                 if key and key not in ed.articles:
                     ed.articles[key] = (label, body, t.doc_id)
+            self.full.setdefault(fold(t.title), set()).add(t.title)
             for name in [t.title, *t.names]:
                 self.names.setdefault(fold(name), set()).add(t.title)
         self.editions: dict[str, list[Edition]] = {}
@@ -100,7 +102,7 @@ class ArticleDesk:
         taken: list[tuple[int, int, set[str]]] = []
         for start, end, name in sorted(found, key=lambda f: f[0] - f[1]):  # longest first
             if not any(s <= start and end <= e for s, e, _ in taken) and not INSIDE_TITLE.match(text[end:]):
-                taken.append((start, end, self.names[name]))
+                taken.append((start, end, self.full.get(name) or self.names[name]))
         return sorted(taken, key=lambda m: m[0])
 
     def lookup(self, question: str, context: str = "", as_of: str | None = None) -> Lookup | None:
@@ -125,7 +127,7 @@ class ArticleDesk:
                 pairs.append((titles, ref))
         if not pairs:
             return None
-        year = asked_year(text)
+        asked = asked_edition(text)
         parts, found, notes = [], [], []
         seen: set[tuple[str, tuple[int, int]]] = set()
         for titles, ref in pairs:
@@ -139,23 +141,24 @@ class ArticleDesk:
             if (title, ref.key) in seen:
                 continue
             seen.add((title, ref.key))
-            part, hit, note = self._answer(title, ref, year, as_of)
+            part, hit, note = self._answer(title, ref, asked, as_of)
             parts.append(part)
             found.extend(hit)
             notes.extend(note)
         return Lookup("\n\n".join(parts), found, notes)
 
     # -- answering ------------------------------------------------------------------------------
-    def edition(self, title: str, year: int | None = None, as_of: str | None = None) -> tuple[Edition, str]:
-        """The edition to quote and, when it is not the one asked for, why."""
+    def edition(self, title: str, asked: str | None = None, as_of: str | None = None) -> tuple[Edition, str]:
+        """The edition to quote and, when it is not the one asked for, why. ``asked``: an
+        edition's year or full date (asked_edition)."""
         eds = self.editions[title]
-        if year is not None:
-            same = [e for e in eds if e.date and int(e.date[:4]) == year]
+        if asked is not None:
+            same = [e for e in eds if e.date and e.date.startswith(asked)]
             if same:
                 return same[-1], ""
-            before = [e for e in eds if e.date and int(e.date[:4]) <= year]
+            before = [e for e in eds if e.date and e.date[: len(asked)] <= asked]
             pick = before[-1] if before else eds[-1]
-            return pick, f"没有{year}年的版本，以下是{_date_words(pick)}版。"
+            return pick, f"没有{_asked_words(asked)}的版本，以下是{_date_words(pick)}版。"
         if as_of:
             before = [e for e in eds if e.date and e.date <= as_of]
             if before:
@@ -164,9 +167,9 @@ class ArticleDesk:
         return eds[-1], ""
 
     def _answer(
-        self, title: str, ref: ArticleRef, year: int | None, as_of: str | None
+        self, title: str, ref: ArticleRef, asked: str | None, as_of: str | None
     ) -> tuple[str, list[Found], list[str]]:
-        ed, why = self.edition(title, year, as_of)
+        ed, why = self.edition(title, asked, as_of)
         lead = why + "\n" if why else ""
         got = ed.articles.get(ref.key)
         if got is None:
@@ -227,6 +230,13 @@ def _asked_part(body: str, ref: ArticleRef) -> str:
     if ref.item > len(items):
         return f"（这一款共{cn_numeral(len(items))}项，没有第{cn_numeral(ref.item)}项。）"
     return f"其中第{cn_numeral(ref.item)}项：\n{items[ref.item - 1]}"
+
+
+def _asked_words(asked: str) -> str:
+    if len(asked) == 4:
+        return f"{asked}年"
+    y, m, d = (int(x) for x in asked.split("-"))
+    return f"{y}年{m}月{d}日"
 
 
 def _date_words(ed: Edition) -> str:

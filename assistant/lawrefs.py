@@ -12,7 +12,7 @@ from core.numerals import cn_to_int
 _CN = "零〇一二两三四五六七八九十百千"
 _NUM = rf"(?:\d+|[{_CN}]+)"
 REF = re.compile(rf"(第)?({_NUM})条(?:之({_NUM}))?(?:第({_NUM})款)?(?:第({_NUM})项)?")
-EDITION = re.compile(r"(\d{4})年(?:的)?(?:版|修正|修订|修改|文本|版本|通过|公布)")
+EDITION = re.compile(r"(\d{4})年(?:(\d{1,2})月(\d{1,2})日)?(?:的)?(?:版|修正|修订|修改|文本|版本|通过|公布)")
 CN_DIGITS = "〇一二三四五六七八九"
 
 
@@ -77,10 +77,13 @@ def label_key(label: str) -> tuple[int, int] | None:
     return refs[0].key
 
 
-def asked_year(text: str) -> int | None:
-    """The edition year the question asks for ("2018年版", "2018年修正的"), or None."""
+def asked_edition(text: str) -> str | None:
+    """The edition the question asks for, as the start of an ISO date: "2018" for 2018年版 or
+    2018年修正的, "2022-04-01" for 2022年4月1日版; None when it asks for none."""
     m = EDITION.search(text)
-    return int(m.group(1)) if m else None
+    if not m:
+        return None
+    return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m.group(2) else m.group(1)
 
 
 def cn_numeral(n: int) -> str:

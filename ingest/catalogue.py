@@ -23,12 +23,17 @@ ISSUERS = re.compile(
 EDITION = re.compile(r"[（(]\s*\d{4}年?[^）)]{0,8}[）)]$")  # （2018年）, （2018年修正）, (2004)
 SERIAL = re.compile(r"[（(][一二三四五六七八九十]+[）)]$")  # （二）: one of a numbered series
 QUOTED = re.compile(r"《([^》]+)》")
-# 关于审理X案件适用法律若干问题的解释 -> X解释; 关于适用《X》的解释 -> X解释
-ABOUT_CASES = re.compile(
-    r"^关于(?:审理|办理)?(.+?)(案件)?(?:具体|如何)?(?:适用|应用)法律(?:若干)?问题的(解释|规定)$"
+# 关于X的规定 / 关于X的若干规定: the general form of an interpretation's or regulation's title
+ABOUT = re.compile(r"^关于(.+?)的(?:若干)?(规定|解释|决定|办法|批复|答复|意见)$")
+# what the subject X may shed, in any combination, on the way to the name people use:
+# 审理X案件具体适用法律若干问题 -> X案件, 审理X, X …; 适用《X》 -> X
+SUBJECT_TRIMS = (
+    re.compile(r"(?:若干)?问题$"),
+    re.compile(r"(?:具体|如何)?(?:适用|应用)法律$"),
+    re.compile(r"(?:相关)?案件$"),
+    re.compile(r"^(?:审理|办理|适用)"),
+    re.compile(r"(?:刑事|民事|行政)$"),
 )
-ABOUT_APPLYING = re.compile(r"^关于适用(.+?)()(?:若干问题)?的(?:若干)?(解释|规定)$")
-BRANCH = re.compile(r"(?:刑事|民事|行政)$")
 HEADER_DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日[^\n]*?(?:通过|修正|修订|修改|公布|发布|决定)")
 ARTICLE_LABEL = re.compile(r"^第([零〇一二三四五六七八九十百千]+)条(?:之([一二三四五六七八九十]+))?$")
 
@@ -36,7 +41,8 @@ ARTICLE_LABEL = re.compile(r"^第([零〇一二三四五六七八九十百千]+)
 def short_names(title: str) -> list[str]:
     """The names a text is called by besides its full title, by general rules:
     中华人民共和国X法 -> X法; 《》 dropped; a trailing edition (（2018年修正）) dropped; the issuer
-    before 关于 dropped; 关于…的解释/规定 forms shortened to X解释 (keeping a （二） series mark)."""
+    before 关于 dropped; 关于X的解释/规定 forms shortened to X解释 with X trimmed
+    (审理X案件适用法律若干问题 -> X), keeping a （二） series mark."""
     names: list[str] = []
 
     def add(name: str) -> None:
@@ -44,6 +50,7 @@ def short_names(title: str) -> list[str]:
         if len(name) >= 2 and name != title and name not in names:
             names.append(name)
 
+    add(QUOTED.sub(r"\1", title).replace(STATE, ""))  # 宪法修正案（2018年）: the edition kept
     base = EDITION.sub("", title)
     add(base)
     unquoted = QUOTED.sub(r"\1", base)
@@ -57,13 +64,15 @@ def short_names(title: str) -> list[str]:
         serial = SERIAL.search(about)
         core = about[: serial.start()] if serial else about
         mark = serial.group(0) if serial else ""
-        m = ABOUT_APPLYING.match(core) or ABOUT_CASES.match(core)
-        if m:
-            subject = QUOTED.sub(r"\1", m.group(1)).removeprefix(STATE)
-            kind = m.group(3)
-            forms = [subject, subject + m.group(2)] if m.group(2) else [subject]
-            forms.append(BRANCH.sub("", subject))
-            for s in dict.fromkeys(f for f in forms if len(f) >= 2):
+        m = ABOUT.match(core)
+        if not m:
+            continue
+        subject, kind = QUOTED.sub(r"\1", m.group(1)).replace(STATE, ""), m.group(2)
+        subjects = [subject]
+        for trim in SUBJECT_TRIMS:  # every combination of the trims, in a fixed order
+            subjects += [trim.sub("", s) for s in subjects]
+        for s in dict.fromkeys(subjects):
+            if len(s) >= 2:
                 add(f"{s}{kind}{mark}")
                 if kind == "解释":
                     add(f"{s}司法解释{mark}")
