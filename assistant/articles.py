@@ -18,6 +18,11 @@ from store.articles import LawText
 
 # a law's name inside a longer title ("关于贯彻实施X法的通知") names that document, not the law
 INSIDE_TITLE = re.compile(r"^》?(?:的)?(?:通知|意见|决定|实施方案|实施意见|实施办法|工作方案|细则|规划)")
+# "X法实施条例第五条", "X法修改决定…的解释第一条": the reference belongs to another document
+# whose name merely contains X法, so not to X法 ("X法规定", "X法的规定" still mean X法)
+OTHER_DOCUMENT = re.compile(
+    r"[^的》\s](?:解释|规定|条例|细则|办法|决定|意见|通知|批复|答复|修正案)(?:[(（][^)）]*[)）])?》?(?:里面|里|中|当中)?$"
+)
 BARE_GAP = re.compile(r"^[》的\s]{0,2}$")  # 43条 / 四十三条 count only right after the name
 MAX_CANDIDATES = 8
 
@@ -203,8 +208,11 @@ class ArticleDesk:
 def _owner(ref: ArticleRef, names: list[tuple[int, int, set[str]]], text: str) -> set[str] | None:
     """The titles of the name a reference belongs to: the nearest name before it, or, when none
     precedes it, the nearest after it; a follow-up's name (position -1) belongs to every
-    reference. A reference without 第 (43条) counts only right after its name."""
+    reference. A reference without 第 (43条) counts only right after its name; none counts
+    when the words between name and reference end in another document's kind (…实施条例)."""
     before = [m for m in names if m[1] <= ref.start]
+    if before and before[-1][1] >= 0 and OTHER_DOCUMENT.search(text[before[-1][1] : ref.start]):
+        return None
     if ref.bare:
         ok = before and (before[-1][1] < 0 or BARE_GAP.match(text[before[-1][1] : ref.start]))
         return before[-1][2] if ok else None

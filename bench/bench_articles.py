@@ -110,6 +110,8 @@ def run(gold, desk: ArticleDesk, pairs, root: Path) -> dict:
                 s["ambiguous_resolved_right"] += right
                 continue
             s["right"] += right
+            s["wrong"] += f is not None and not right  # answered another article or text: the costly miss
+            s["asked_back_unneeded"] += bool(look and not look.found and "哪一部" in look.text)
             s["whole"] += right and fold(f.text) == fold(a.text)
             if not right and len(misses) < 40:
                 misses.append(
@@ -173,6 +175,11 @@ def main() -> None:
     print(f"files {result['files']}, parsed in {result['parse_s']} s; splitter agreement {agree}")
     print(f"questions {result['questions']} ({result['lookup_ms_mean']} ms each)")
     print(f"right article of the right text: {rate(t, 'right')}; whole article: {rate(t, 'whole')}")
+    print(
+        f"misses: another article or text quoted {t.get('wrong', 0)}, asked which text "
+        f"{t.get('asked_back_unneeded', 0)}, no lookup (left to retrieval) or said missing: "
+        f"{t.get('questions', 0) - t.get('ambiguous', 0) - t.get('right', 0) - t.get('wrong', 0) - t.get('asked_back_unneeded', 0)}"
+    )
     print(
         f"ambiguous by the gold's rules: {t.get('ambiguous', 0)}, asked back: {t.get('asked_back', 0)}, "
         f"answered with the exact text a longer name fits: {t.get('ambiguous_resolved_right', 0)}"

@@ -148,6 +148,8 @@ def test_name_of_several_texts_asks_which(laws_dir):
 def test_a_law_inside_a_documents_title_is_not_the_law(shapes):
     _, _, desk = shapes
     assert desk.lookup("关于贯彻噪声污染防治法的通知第三条") is None
+    assert desk.lookup("噪声污染防治法实施细则第三条") is None  # another document, not indexed
+    assert desk.lookup("噪声污染防治法规定第三条").found[0].label == "第三条"
     assert desk.lookup("噪声污染防治法有一条规定夜间施工") is None  # 一条 is not an article
 
 
