@@ -107,6 +107,11 @@ class Assistant:
         """Document id -> its printed text: what quotes are checked against."""
         return self.retriever.store.doc_texts()
 
+    def law_article(self, citation: str, as_of: str | None = None):
+        """The article(s) a law citation names ("《…法》第八十二条" in a gazette table), whole,
+        in the edition in force on ``as_of`` (the citing document's date); None when it names none."""
+        return self.articles.lookup(citation, as_of=as_of)
+
     def as_retriever(self, k: int = 5, doc_ids: list[str] | None = None) -> GazetteRetriever:
         """This index as a LangChain retriever returning cited Documents."""
         return GazetteRetriever(retriever=self.retriever, k=k, doc_ids=doc_ids)

@@ -216,3 +216,18 @@ def test_a_failed_write_leaves_the_old_catalogue(law_index, monkeypatch):
     assert catalogue_path(settings).read_bytes() == before
     assert not list(catalogue_path(settings).parent.glob("*.tmp"))
     assert json.loads(before)["version"] == store_articles.CATALOGUE_VERSION
+
+
+def test_a_gazette_citation_links_to_the_article_in_force(law_index):
+    _, bot = law_index
+    cited = [
+        c
+        for c in bot.chunks()
+        if c.doc_number and "《中华人民共和国噪声污染防治法》" in c.section and find_refs(fold(c.section))
+    ]
+    assert cited  # the gazette's table cites the law article by article
+    doc = bot.document(cited[0].doc_id)
+    look = bot.law_article(cited[0].section, as_of=doc.date)
+    ref = find_refs(fold(cited[0].section))[-1]
+    assert look.found and label_key(look.found[0].label) == ref.key
+    assert look.found[0].edition.title == "中华人民共和国噪声污染防治法"
