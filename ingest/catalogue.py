@@ -16,10 +16,9 @@ from ingest.units import ParsedDoc
 from store.articles import LawText
 
 STATE = "中华人民共和国"
-# 最高人民法院、最高人民检察院 / 最高人民法院 最高人民检察院 / 国务院办公厅 … before 关于
-ISSUERS = re.compile(
-    r"^(?:(?:最高人民法院|最高人民检察院|国务院(?:办公厅)?|[\u4e00-\u9fa5]{2,12}部)[、\s]*)+(?=关于)"
-)
+# the issuer before 关于 (最高人民法院、最高人民检察院 / 国务院、中央军委 / 海关总署 …): any words
+# that are not themselves a quotation or a 的-phrase
+ISSUERS = re.compile(r"^[^的《》]{2,40}?(?=关于)")
 EDITION = re.compile(r"[（(]\s*\d{4}年?[^）)]{0,8}[）)]$")  # （2018年）, （2018年修正）, (2004)
 SERIAL = re.compile(r"[（(][一二三四五六七八九十]+[）)]$")  # （二）: one of a numbered series
 QUOTED = re.compile(r"《([^》]+)》")
@@ -29,8 +28,9 @@ ABOUT = re.compile(r"^关于(.+?)的(?:若干)?(规定|解释|决定|办法|批�
 # 审理X案件具体适用法律若干问题 -> X案件, 审理X, X …; 适用《X》 -> X
 SUBJECT_TRIMS = (
     re.compile(r"(?:若干)?问题$"),
-    re.compile(r"(?:具体|如何)?(?:适用|应用)法律$"),
-    re.compile(r"(?:相关)?案件$"),
+    re.compile(r"(?:(?:具体|如何)?(?:适用|应用)法律|法律适用)$"),
+    re.compile(r"案件$"),
+    re.compile(r"相关$"),
     re.compile(r"^(?:审理|办理|适用)"),
     re.compile(r"(?:刑事|民事|行政)$"),
 )
@@ -57,7 +57,7 @@ def short_names(title: str) -> list[str]:
     add(unquoted)
     for form in list(dict.fromkeys([base, unquoted])):
         add(form.replace(STATE, ""))
-    for form in list(names) or [title]:
+    for form in [title, *names]:
         about = ISSUERS.sub("", form)
         if about != form:
             add(about)
