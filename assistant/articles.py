@@ -113,7 +113,8 @@ class ArticleDesk:
     def lookup(self, question: str, context: str = "", as_of: str | None = None) -> Lookup | None:
         """The articles a question asks for, or None when it names no law with an article.
 
-        ``context``: the previous question, whose law a bare follow-up ("那第四十四条呢") keeps.
+        ``context``: the previous question; when it asked for an article, a follow-up naming no
+        law ("那第四十四条呢") keeps its law.
         ``as_of``: the date of the gazette document the question is read with (ISO).
         """
         if not self.editions:
@@ -123,7 +124,7 @@ class ArticleDesk:
         if not refs:
             return None
         names = self.mentions(text)
-        if not names and context:
+        if not names and context and find_refs(fold(context)):  # the previous question asked for an article
             names = [(-1, -1, titles) for _, _, titles in self.mentions(fold(context))[-1:]]
         pairs: list[tuple[set[str], ArticleRef]] = []
         for ref in refs:

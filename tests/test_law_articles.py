@@ -178,6 +178,8 @@ def test_assistant_answers_the_named_laws_article_first_and_alone(law_index, law
         assert ans.answer.startswith("《中华人民共和国劳动法》（2018年12月29日版）第四十三条")
     follow = bot.ask("那第四十四条呢？", history=[{"role": "user", "content": "劳动法第四十三条"}])
     assert follow.citations[0].section.endswith("第四十四条")
+    topic = [{"role": "user", "content": "劳动法对加班有什么限制？"}]  # no article asked before
+    assert "article lookup" not in bot.ask("那第四十四条呢？", history=topic).notes
     missing = bot.ask("劳动法第二百条")
     assert missing.refused and "共107条" in missing.answer
 
