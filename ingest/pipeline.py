@@ -80,6 +80,13 @@ def run_ingest(
     if rebuild:
         known = [Path(v["path"]) for v in (store.manifest() or {}).get("sources", {}).values()]
         files = list(dict.fromkeys([*known, *files]))
+    if not rebuild and not catalogue_path(settings).exists():  # laws indexed before the catalogue
+        laws = [
+            Path(v["path"])
+            for k, v in (store.manifest() or {}).get("sources", {}).items()
+            if k.endswith(".md")
+        ]
+        files = list(dict.fromkeys([*files, *(p for p in laws if p.is_file())]))
     parsed = [parse_source(p) for p in files]  # every input parses, or nothing is touched
     # and no document comes twice (a rebuild replaces every source, so only the inputs count)
     manifest = None if rebuild else store.manifest()

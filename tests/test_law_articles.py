@@ -14,7 +14,7 @@ from assistant.lawrefs import find_refs, label_key
 from assistant.retrieval import Retriever
 from core.textnorm import fold
 from ingest.catalogue import catalogue_entries, short_names
-from ingest.pipeline import remove_source, run_ingest
+from ingest.pipeline import remove_source, run_ingest, up_to_date
 from ingest.sources import parse_source
 from store import articles as store_articles
 from store.articles import catalogue_path, read_catalogue
@@ -233,3 +233,15 @@ def test_a_gazette_citation_links_to_the_article_in_force(law_index):
     ref = find_refs(fold(cited[0].section))[-1]
     assert look.found and label_key(look.found[0].label) == ref.key
     assert look.found[0].edition.title == "中华人民共和国噪声污染防治法"
+
+
+def test_an_index_from_before_the_catalogue_gets_one_without_embedding(law_index, fake_embedder, laws_dir):
+    settings, _ = law_index
+    files = [GAZETTE, laws_dir / "社会法" / "劳动法(2018-12-29).md"]
+    assert up_to_date(settings, files)
+    catalogue_path(settings).unlink()
+    assert not up_to_date(settings, files)  # laws indexed, no catalogue: a sync is due
+    embedded = len(fake_embedder.embedded)
+    run_ingest(settings, fake_embedder, files)
+    assert len(fake_embedder.embedded) == embedded
+    assert len(read_catalogue(settings)) == 3  # every indexed law, not only the inputs
