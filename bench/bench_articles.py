@@ -13,6 +13,17 @@ Two measures:
 
     nice -n 19 .venv/bin/python bench/bench_articles.py            # seeded stratified sample
     nice -n 19 .venv/bin/python bench/bench_articles.py --all      # every article, 4 forms each
+    nice -n 19 .venv/bin/python bench/bench_articles.py --questions blind.jsonl
+
+``--questions``: questions written blind by someone else, one JSON object a line::
+
+    {"question": "…", "title": "中华人民共和国劳动法", "article": "第四十三条",
+     "edition": "2018-12-29", "expect": "article"}
+
+``title`` is the text's full title as its file's ``# `` line prints it; ``article`` the label as
+printed (or a number); ``edition`` (optional) the edition's ISO date, the newest when absent;
+``expect`` (optional) "article" (default), "ask" (the name fits several texts) or "missing"
+(the text has no such article). Each is scored against the gold splitter's article.
 """
 
 from __future__ import annotations
@@ -140,6 +151,46 @@ def run(gold, desk: ArticleDesk, pairs, root: Path) -> dict:
     }
 
 
+def blind(gold, desk: ArticleDesk, path: Path) -> dict:
+    """Score blind questions (see the module docstring) against the gold articles."""
+    laws: dict[str, list] = defaultdict(list)
+    for law in gold:
+        laws[law.title].append(law)
+    score, misses = Counter(), []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        expect = item.get("expect", "article")
+        look = desk.lookup(item["question"])
+        score["questions"] += 1
+        if expect == "ask":
+            ok = bool(look and not look.found and "哪一部" in look.text)
+        elif expect == "missing":
+            ok = bool(look and not look.found and "没有" in look.text)
+        else:
+            label = item["article"]
+            key = (int(label), 0) if str(label).isdigit() else label_key(str(label))
+            editions = sorted({law.edition or "" for law in laws[item["title"]]})
+            edition = item.get("edition") or (editions[-1] if editions else None)
+            arts = [a for law in laws[item["title"]] if (law.edition or "") == edition for a in law.articles]
+            want = next((a for a in arts if a.key == key), None)
+            f = look.found[0] if look and look.found else None
+            ok = bool(
+                want
+                and f
+                and f.edition.title == item["title"]
+                and (f.edition.date or "") == edition
+                and label_key(f.label) == key
+            )
+            score["whole"] += ok and fold(f.text) == fold(want.text)
+            score["wrong"] += bool(f) and not ok
+        score["right"] += ok
+        if not ok:
+            misses.append({"q": item["question"], "got": look.text[:80] if look else None})
+    return {"blind": dict(score), "misses": misses}
+
+
 def rate(s: dict, key: str) -> str:
     judged = s.get("questions", 0) - s.get("ambiguous", 0)
     return f"{s.get(key, 0)}/{judged} = {100 * s.get(key, 0) / max(judged, 1):.2f}%"
@@ -149,11 +200,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--all", action="store_true", help="every article of the corpus, not the sample")
     ap.add_argument("--json", type=Path, help="write the full result here")
+    ap.add_argument("--questions", type=Path, help="score these blind questions instead (JSONL)")
     args = ap.parse_args()
     root = Settings(_env_file=None).laws_dir
     t0 = time.perf_counter()
     gold, texts, parse_s = load(root)
     desk = ArticleDesk(texts)
+    if args.questions:
+        result = blind(gold, desk, args.questions)
+        b = result["blind"]
+        print(
+            f"blind questions {b.get('questions', 0)}: right {b.get('right', 0)}, whole {b.get('whole', 0)}, "
+            f"another article or text quoted {b.get('wrong', 0)}"
+        )
+        for m in result["misses"][:30]:
+            print("  miss:", m)
+        if args.json:
+            args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        return
     agree = agreement(gold, texts)
     if args.all:
         pairs = [
