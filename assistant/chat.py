@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from assistant import events, navigator
-from assistant.answerers.base import Piece
+from assistant.articles import ArticleDesk
+from assistant.citing import citations_of, ms_since, refusal_answer
 from assistant.events import StreamEvent
 from assistant.extractive import ExtractiveAnswerer
 from assistant.facets import (
@@ -26,14 +27,16 @@ from assistant.facets import (
 from assistant.generation import generate
 from assistant.inputs import QuestionError, check_history, clean_question
 from assistant.langchain import GazetteRetriever
+from assistant.lawanswer import article_answer
 from assistant.llm import make_backend
 from assistant.query import Query, is_asking_word, parse_query
 from assistant.retrieval import Hit, Retriever
 from core.embedding import load_embedder
 from core.keywords import tokenize
-from core.schema import NOT_IN_GAZETTE, Answer, Chunk, Citation, DocInfo
+from core.schema import NOT_IN_GAZETTE, Answer, Chunk, DocInfo
 from core.settings import Settings, get_settings
 from core.textnorm import fold
+from store.articles import read_catalogue
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(retriever)
         self.backend = backend  # a ChatBackend in local/openai modes, None in extractive mode
         self.folded_docs = {doc_id: fold(text) for doc_id, text in retriever.store.doc_texts().items()}
+        catalogue = read_catalogue(retriever.settings).values()
+        self.articles = ArticleDesk([t for texts in catalogue for t in texts if t.doc_id in retriever.docs])
         self._title_words = _common_title_words(
             [d.title for d in retriever.docs.values() if d.kind == "gazette"]
         )
@@ -112,6 +117,11 @@ class Assistant:
         """Document id -> its printed text: what quotes are checked against."""
         return self.retriever.store.doc_texts()
 
+    def law_article(self, citation: str, as_of: str | None = None):
+        """The article(s) a law citation names ("《…法》第八十二条" in a gazette table), whole,
+        in the edition in force on ``as_of`` (the citing document's date); None when it names none."""
+        return self.articles.lookup(citation, as_of=as_of)
+
     def as_retriever(self, k: int = 5, doc_ids: list[str] | None = None) -> GazetteRetriever:
         """This index as a LangChain retriever returning cited Documents."""
         return GazetteRetriever(retriever=self.retriever, k=k, doc_ids=doc_ids)
@@ -152,12 +162,20 @@ class Assistant:
             history = check_history(history)
         except QuestionError as e:
             shown = str(question)[:200] if isinstance(question, str) else ""
-            yield events.final(self._refusal(shown, str(e), [], timings, t0, note="invalid question"))
+            yield events.final(refusal_answer(shown, str(e), [], timings, t0, note="invalid question"))
             return
         asked, ordered = strip_instructions(text)
         if ordered and len(re.sub(r"[\W\d_]+", "", asked)) < 4:
             message = NOT_IN_GAZETTE + "我只根据公报原文回答问题，不输出或改变自己的规则。"
-            yield events.final(self._refusal(text, message, [], timings, t0, note="instructions only"))
+            yield events.final(refusal_answer(text, message, [], timings, t0, note="instructions only"))
+            return
+        pq = parse_query(asked)
+        cited = (
+            None if pq.doc_numbers or unsupported_request(pq) else self._article(asked, history, doc_ids, t0)
+        )
+        if cited is not None:  # a law's article, whole, from the article catalogue
+            yield from events.text_pieces(cited.answer)
+            yield events.final(cited)
             return
         q, resolved = self._contextualize(asked, history)
         if ordered:
@@ -179,7 +197,7 @@ class Assistant:
             related = [
                 h for h in hits if verdict.near is not None and h.chunk.chunk_id == verdict.near.chunk_id
             ]
-            yield events.final(self._refusal(text, verdict.message, related, timings, t0))
+            yield events.final(refusal_answer(text, verdict.message, related, timings, t0))
             return
         t = time.perf_counter()
         draft = self.extractive.compose(q, hits)
@@ -200,7 +218,7 @@ class Assistant:
                 yield events.status("kept", "大模型的回答已逐项核对原文。")
         yield from events.text_pieces(draft.text)
         timings["generate"] = _ms(t)
-        citations, cite_notes = self._citations(draft.pieces)
+        citations, cite_notes = citations_of(draft.pieces, self.folded_docs)
         notes.extend(cite_notes)
         timings["total"] = _ms(t0)
         yield events.final(
@@ -217,6 +235,9 @@ class Assistant:
         )
 
     # -- steps ---------------------------------------------------------------------------------
+    def _article(self, text: str, history: list[dict], doc_ids: list[str] | None, t0: float):
+        return article_answer(self.articles, self.retriever, self.folded_docs, text, history, doc_ids, t0)
+
     def _contextualize(self, text: str, history: list[dict]) -> tuple[Query, str]:
         """The question as one standalone question, and that question when it was resolved.
 
@@ -287,60 +308,6 @@ class Assistant:
             return top.dense
         return self.retriever.similarity(stripped, top.chunk) if stripped.strip() else 0.0
 
-    def _refusal(
-        self, question: str, message: str, hits: list[Hit], timings: dict, t0: float, note: str = ""
-    ) -> Answer:
-        text = message
-        if hits:  # only a real passage the reader can open: the one that lacked what was asked
-            text += f"\n公报中相近的内容是：{hits[0].chunk.section}。"
-        timings["total"] = _ms(t0)
-        return Answer(
-            question=question,
-            answer=text,
-            refused=True,
-            citations=[],
-            passages=[h.passage() for h in hits],
-            timings_ms=timings,
-            mode="refusal",
-            notes=[note] if note else [],
-        )
-
-    def _citations(self, pieces: list[Piece]) -> tuple[list[Citation], list[str]]:
-        """Each quoted piece as a citation, kept only when it is verbatim in its document."""
-        out: list[Citation] = []
-        notes: list[str] = []
-        seen: set[tuple[str, str]] = set()
-        for p in pieces:
-            folded_doc = self.folded_docs.get(p.chunk.doc_id, "")
-            candidates = (
-                [p.quote]
-                if fold(p.quote) in folded_doc
-                else [s for s in p.quote.split("\n") if fold(s) in folded_doc]
-            )
-            if not candidates:
-                notes.append(f"dropped a quote not found verbatim in {p.chunk.doc_id}")
-                continue
-            for quote in candidates:
-                key = (p.chunk.chunk_id, fold(quote))
-                if not fold(quote) or key in seen:
-                    continue
-                seen.add(key)
-                c = p.chunk
-                out.append(
-                    Citation(
-                        doc_number=c.doc_number,
-                        doc_title=c.doc_title,
-                        section=c.section,
-                        quote=quote,
-                        chunk_id=c.chunk_id,
-                        source=c.source,
-                        page=c.page,
-                        issue=c.issue,
-                        status=c.status,
-                    )
-                )
-        return out, notes
-
 
 def _common_title_words(titles: list[str]) -> list[str]:
     """Words in at least half of the document titles (the issuer and city), longest first."""
@@ -350,5 +317,4 @@ def _common_title_words(titles: list[str]) -> list[str]:
     return sorted((w for w, n in counts.items() if n >= len(titles) / 2), key=len, reverse=True)
 
 
-def _ms(t: float) -> float:
-    return round((time.perf_counter() - t) * 1000, 1)
+_ms = ms_since

@@ -75,8 +75,9 @@ def _pipe_cells(line: str) -> list[str]:
     return [c.strip() for c in s.strip("|").split("|")]
 
 
-def split_blocks(text: str) -> list[Block]:
-    """Group lines into blocks. Tables keep their rows; `续表` is left as a paragraph marker."""
+def split_blocks(text: str, repair: bool = True) -> list[Block]:
+    """Group lines into blocks. Tables keep their rows; `续表` is left as a paragraph marker.
+    ``repair=False`` for text with no page breaks to repair (Markdown, one paragraph a line)."""
     lines = _line_spans(text)
     blocks: list[Block] = []
     i = 0
@@ -139,7 +140,7 @@ def split_blocks(text: str) -> list[Block]:
         else:
             blocks.append(Block("list" if is_list else "para", buf, start, lines[j - 1][2]))
         i = j
-    return _join_page_breaks(blocks)
+    return _join_page_breaks(blocks) if repair else blocks
 
 
 def _is_cjk(ch: str) -> bool:

@@ -11,12 +11,13 @@ from ingest.units import IngestError, ParsedDoc, Unit
 
 ARTICLE = re.compile(r"^(第[零一二三四五六七八九十百千]+条(?:之[一二三四五六七八九十]+)?)\s*")
 STEM_DATE = re.compile(r"\((\d{4}-\d{2}-\d{2})\)$")
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width marks some files put before 第一条
 CHAPTER = re.compile(r"^第[零一二三四五六七八九十百]+[编章节]")
 
 
 def parse_law(text: str, source: str) -> list[ParsedDoc]:
     """A law as one document; articles are units cited as 《title》第X条."""
-    blocks = split_blocks(text)
+    blocks = split_blocks(text, repair=False)  # Markdown: every paragraph is its own line
     title_block = next((b for b in blocks if b.kind == "heading" and b.level == 1), None)
     if title_block is None:
         raise IngestError(f"{source}: no '# title' line: not a law file in the expected Markdown form")
@@ -41,7 +42,7 @@ def parse_law(text: str, source: str) -> list[ParsedDoc]:
             headings.append((b.level, label))
             article = None
             continue
-        text_ = b.text.strip()
+        text_ = b.text.strip().lstrip(INVISIBLE)
         if not text_ or text_.startswith("<!--"):
             continue
         path = [h for _, h in headings]

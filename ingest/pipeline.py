@@ -10,8 +10,10 @@ from pathlib import Path
 from core.embedding import Embedder
 from core.schema import DocInfo
 from core.settings import Settings
+from ingest.catalogue import catalogue_entries
 from ingest.duplicates import refuse_duplicates
 from ingest.sources import IngestError, expand_paths, parse_source, source_digest, source_name
+from store.articles import catalogue_path, drop_from_catalogue, update_catalogue
 from store.index import MANIFEST_VERSION, IndexStore, SyncStats
 
 
@@ -29,7 +31,9 @@ def indexed_documents(settings: Settings) -> list[DocInfo] | None:
 
 def remove_source(settings: Settings, embedder: Embedder, source: str) -> SyncStats:
     """Drop one source from the index; KeyError (naming the indexed sources) when it is not there."""
-    return IndexStore(settings, embedder).remove(source)
+    stats = IndexStore(settings, embedder).remove(source)
+    drop_from_catalogue(settings, source)
+    return stats
 
 
 def up_to_date(settings: Settings, paths: list[Path]) -> bool:
@@ -38,6 +42,8 @@ def up_to_date(settings: Settings, paths: list[Path]) -> bool:
     manifest = store.manifest()
     if not manifest or manifest.get("version") != MANIFEST_VERSION:
         return False
+    if any(name.endswith(".md") for name in manifest["sources"]) and not catalogue_path(settings).exists():
+        return False  # laws indexed before the article catalogue existed: a sync writes it
     for p in expand_paths(paths):
         entry = manifest["sources"].get(source_name(p))
         if not entry or not p.exists():
@@ -74,6 +80,13 @@ def run_ingest(
     if rebuild:
         known = [Path(v["path"]) for v in (store.manifest() or {}).get("sources", {}).values()]
         files = list(dict.fromkeys([*known, *files]))
+    if not rebuild and not catalogue_path(settings).exists():  # laws indexed before the catalogue
+        laws = [
+            Path(v["path"])
+            for k, v in (store.manifest() or {}).get("sources", {}).items()
+            if k.endswith(".md")
+        ]
+        files = list(dict.fromkeys([*files, *(p for p in laws if p.is_file())]))
     parsed = [parse_source(p) for p in files]  # every input parses, or nothing is touched
     # and no document comes twice (a rebuild replaces every source, so only the inputs count)
     manifest = None if rebuild else store.manifest()
@@ -83,7 +96,9 @@ def run_ingest(
         {name: entry["sha256"] for name, entry in (manifest or {}).get("sources", {}).items()},
     )
     if not rebuild:
-        return store.sync([p.record for p in parsed], progress=progress)
+        stats = store.sync([p.record for p in parsed], progress=progress)
+        update_catalogue(settings, catalogue_entries(parsed))  # law articles, whole, by number
+        return stats
     # Rebuild beside the live index, then swap: a failure leaves the old index in place.
     # (a Chroma server holds one namespace, so there the staging collection gets its own name)
     name = f"{settings.collection}-rebuild" if settings.chroma_host else settings.collection
@@ -91,6 +106,7 @@ def run_ingest(
     shutil.rmtree(staging.data_dir, ignore_errors=True)
     fresh = IndexStore(staging, embedder)
     stats = fresh.sync([p.record for p in parsed], progress=progress)
+    update_catalogue(staging, catalogue_entries(parsed))
     if settings.chroma_host:
         with contextlib.suppress(Exception):  # absent is fine
             fresh._client.delete_collection(settings.collection)

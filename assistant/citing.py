@@ -1,0 +1,70 @@
+"""What an answer carries besides its text: verified citations, and the shape of a refusal."""
+
+from __future__ import annotations
+
+import time
+
+from assistant.answerers.base import Piece
+from assistant.retrieval import Hit
+from core.schema import Answer, Citation
+from core.textnorm import fold
+
+
+def refusal_answer(
+    question: str, message: str, hits: list[Hit], timings: dict, t0: float, note: str = ""
+) -> Answer:
+    text = message
+    if hits:  # only a real passage the reader can open: the one that lacked what was asked
+        text += f"\n公报中相近的内容是：{hits[0].chunk.section}。"
+    timings["total"] = ms_since(t0)
+    return Answer(
+        question=question,
+        answer=text,
+        refused=True,
+        citations=[],
+        passages=[h.passage() for h in hits],
+        timings_ms=timings,
+        mode="refusal",
+        notes=[note] if note else [],
+    )
+
+
+def citations_of(pieces: list[Piece], folded_docs: dict[str, str]) -> tuple[list[Citation], list[str]]:
+    """Each quoted piece as a citation, kept only when it is verbatim in its document."""
+    out: list[Citation] = []
+    notes: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for p in pieces:
+        folded_doc = folded_docs.get(p.chunk.doc_id, "")
+        candidates = (
+            [p.quote]
+            if fold(p.quote) in folded_doc
+            else [s for s in p.quote.split("\n") if fold(s) in folded_doc]
+        )
+        if not candidates:
+            notes.append(f"dropped a quote not found verbatim in {p.chunk.doc_id}")
+            continue
+        for quote in candidates:
+            key = (p.chunk.chunk_id, fold(quote))
+            if not fold(quote) or key in seen:
+                continue
+            seen.add(key)
+            c = p.chunk
+            out.append(
+                Citation(
+                    doc_number=c.doc_number,
+                    doc_title=c.doc_title,
+                    section=c.section,
+                    quote=quote,
+                    chunk_id=c.chunk_id,
+                    source=c.source,
+                    page=c.page,
+                    issue=c.issue,
+                    status=c.status,
+                )
+            )
+    return out, notes
+
+
+def ms_since(t: float) -> float:
+    return round((time.perf_counter() - t) * 1000, 1)
