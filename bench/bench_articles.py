@@ -22,8 +22,8 @@ Two measures:
 
 ``title`` is the text's full title as its file's ``# `` line prints it; ``article`` the label as
 printed (or a number); ``edition`` (optional) the edition's ISO date, the newest when absent;
-``expect`` (optional) "article" (default), "ask" (the name fits several texts) or "missing"
-(the text has no such article). Each is scored against the gold splitter's article.
+``expect`` (optional) "article" (default), "ask" (the name fits several texts), "missing"
+(the text has no such article) or "absent" (the text is not in the corpus: nothing quoted). Each is scored against the gold splitter's article.
 """
 
 from __future__ import annotations
@@ -168,6 +168,8 @@ def blind(gold, desk: ArticleDesk, path: Path) -> dict:
             ok = bool(look and not look.found and "哪一部" in look.text)
         elif expect == "missing":
             ok = bool(look and not look.found and "没有" in look.text)
+        elif expect == "absent":  # the text is not in the corpus: no article may be quoted
+            ok = not (look and look.found)
         else:
             label = item["article"]
             key = (int(label), 0) if str(label).isdigit() else label_key(str(label))
