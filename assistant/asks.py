@@ -281,6 +281,14 @@ KINDS: tuple[AskKind, ...] = (
         False,
     ),
     AskKind(
+        "earlier",
+        "",
+        (Cue(r"原来|以前|之前|调整前|提高前|提标前|原标准|过去", "asks what applied before a later change"),),
+        None,
+        "soft: answered from the earlier issue's row, not the newest",
+        False,
+    ),
+    AskKind(
         "yesno",
         "",
         (Cue(r"吗|是否|能不能|可不可以|可以|有没有|是不是|对吧|对不对|行不行|算不算", "a yes/no question"),),

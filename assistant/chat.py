@@ -292,7 +292,9 @@ class Assistant:
         elif top.coverage < s.refuse_min_coverage and self._topical_similarity(q, top) < s.refuse_min_dense:
             return Verdict(NOT_IN_GAZETTE)
         answer_from = self.extractive.pick(q, hits).chunk
-        evidence = f"{answer_from.doc_title}\n{answer_from.section}\n{answer_from.text}"
+        doc = self.retriever.docs.get(answer_from.doc_id)
+        dated = f"{doc.date or ''} {answer_from.issue or ''}" if doc else ""
+        evidence = f"{answer_from.doc_title}\n{answer_from.section}\n{answer_from.text}\n{dated}"
         missing = missing_facet(q, evidence, self.known)
         if missing:
             return Verdict(NOT_IN_GAZETTE + missing, near=answer_from)

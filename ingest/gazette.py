@@ -240,7 +240,11 @@ class _DocParser:
             where = " › ".join(units[0].path[:-1])
             forced = next((cols for key, cols in overrides.items() if key in where), None)
             roles = infer_roles(header, [[u.fields[h] for h in header] for u in units], forced).mapping()
-            for u in units:
+            items = [col for col, role in roles.items() if role == "item"]
+            for prev, u in zip([None, *units], units, strict=False):
+                for col in items:  # a merged item cell belongs to every row it spans
+                    if prev is not None and not u.fields.get(col) and prev.fields.get(col):
+                        u.fields[col] = prev.fields[col]
                 u.roles = roles
                 u.path[-1] = row_label(u.fields, roles)
 

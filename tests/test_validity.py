@@ -40,3 +40,17 @@ def test_what_a_decision_repealed_is_its_own_list(two_issues):
     first = a.answer.split("\n")[0]
     assert "共8件" in first
     assert "临政发〔2018〕33号" in first and "临政办明电〔2025〕1号" in first
+
+
+def test_a_later_issue_s_amount_is_answered_first_and_the_earlier_one_marked(two_issues):
+    a = two_issues.ask("我奶奶今年92岁，现在每个月的高龄津贴是多少？")
+    first = a.answer.split("\n")[0]
+    assert first.index("260元") < first.index("200元")  # the later issue's amount leads
+    assert "2025年第4期" in first and "此前" in first and "2025年第2期" in first
+    quotes = {c.quote for c in a.citations}
+    assert {"260元/人/月", "200元/人/月"} <= quotes
+
+
+def test_asking_for_the_earlier_standard_is_not_redirected_to_the_newest(two_issues):
+    a = two_issues.ask("调整前，90岁老人的高龄津贴是每月多少？")
+    assert "260元" not in a.answer.split("\n")[0]

@@ -11,6 +11,7 @@ from assistant.asks import holds
 from assistant.query import Query, age_fits, age_ranges
 from assistant.retrieval import Hit, Retriever, key_name
 from core.schema import Chunk
+from core.textnorm import fold
 
 
 class TableRowAnswerer:
@@ -50,9 +51,45 @@ class TableRowAnswerer:
             pieces.append(Piece(x, key))  # the cell that names the row, as printed
         return Draft(text, pieces)
 
+    def _newest(self, q: Query, c: Chunk) -> tuple[Chunk, Chunk | None]:
+        """The same benefit for the same people in the newest issue of the same gazette, and the
+        latest earlier row it superseded (None when no issue changed it). A question naming a
+        year or a document, or asking what it used to be, is answered from the row it found."""
+        if re.search(r"20\d{2}\s*年", q.text) or q.doc_numbers:
+            return c, None
+        same = sorted(
+            (x for x in self.r.chunks if x.chunk_id == c.chunk_id or self._same_benefit(q, c, x)),
+            key=lambda x: self.r.docs[x.doc_id].date or "",
+        )
+        newest = same[-1]
+        earlier = [
+            x for x in same if (self.r.docs[x.doc_id].date or "") < (self.r.docs[newest.doc_id].date or "")
+        ]
+        if earlier and q.wants("earlier"):
+            return earlier[-1], None  # "调整前/原来是多少": the standard before the change
+        return newest, (earlier[-1] if earlier else None)
+
+    def _same_benefit(self, q: Query, c: Chunk, x: Chunk) -> bool:
+        """``x`` is ``c``'s benefit, for the same people (the asker's age, or the same who-cell),
+        in another document of the same gazette."""
+        return (
+            x.kind == "table_row"
+            and bool(x.cells("standard"))
+            and x.doc_id != c.doc_id
+            and key_name(x) == key_name(c)
+            and _series(x.issue) == _series(c.issue)
+            and (
+                any(age_fits(x.text, a) for a in q.ages)
+                if q.ages and age_ranges(x.text)
+                else fold(x.cell("who")) == fold(c.cell("who"))
+            )
+        )
+
     def _benefit_rows(self, q: Query, c: Chunk, hits: list[Hit]) -> Draft:
-        """The best row, plus other rows the question names by their item (护理补贴和养老服务补贴…):
-        the first sentence gives each row's answer, the details follow."""
+        """The best row (the newest issue's, when a later issue changed it), plus other rows
+        the question names by their item (护理补贴和养老服务补贴…): the first sentence gives each
+        row's answer, the details follow."""
+        c, older = self._newest(q, c)
         rows = [c]
         for h in hits[1:5]:
             x = h.chunk
@@ -61,11 +98,16 @@ class TableRowAnswerer:
                 x.kind == "table_row"
                 and x.cells("standard")
                 and x.chunk_id != c.chunk_id
+                and (older is None or x.chunk_id != older.chunk_id)
+                and key_name(x) != key_name(c)
+                and _series(x.issue) == _series(c.issue)
                 and len(name) >= 2
                 and name in q.text
             ):
                 rows.append(x)
         drafts = [self._benefit_row(q, x) for x in rows]
+        if older is not None:
+            drafts[0] = self._superseding(drafts[0], c, older)
         if len(drafts) == 1:
             return drafts[0]
         firsts, details, pieces = [], [], []
@@ -133,6 +175,18 @@ class TableRowAnswerer:
         text = first + ("\n" + "。\n".join(details) + "。" if details else "")
         return Draft(text, pieces)
 
+    def _superseding(self, draft: Draft, newest: Chunk, older: Chunk) -> Draft:
+        """Say where the answer comes from, and the earlier standard it replaced (cited)."""
+        old = "；".join(older.cells("standard"))
+        head, _, rest = draft.text.partition("\n")
+        where = newest.doc_number or newest.doc_title
+        note = (
+            f"（{newest.issue}，{where}；此前{older.issue}的标准为{trim(old)}"
+            f"（{older.doc_number or older.doc_title}），已被调整。）"
+        )
+        pieces = draft.pieces + [Piece(older, x) for x in older.cells("standard")]
+        return Draft(head + note + ("\n" + rest if rest else ""), pieces, draft.notes + ["superseded row"])
+
     def _duty_row(self, q: Query, c: Chunk) -> Draft:
         """A row of a responsibilities table: lead with the cell part that answers (who / how much)."""
         cols = list(c.fields)
@@ -187,6 +241,11 @@ class TableRowAnswerer:
             if len(clauses) > 1:
                 text += f"\n该条款的完整分工：{trim(duty)}。"
         return Draft(text, pieces)
+
+
+def _series(issue: str | None) -> str:
+    """The gazette an issue belongs to: its masthead without the issue's date and number."""
+    return re.sub(r"\s*(?:\d{4}|第).*$", "", issue or "").strip()
 
 
 def _columns(c: Chunk, role: str) -> list[str]:
