@@ -23,33 +23,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from store.errors import IndexWriteError, explain
 from store.faults import checkpoint
 from store.layout import LEGACY, fsync_dir, write_json
 from store.records import SourceRecord, SyncStats, _safe_name
 
 BATCH = 1000
-
-
-class IndexWriteError(RuntimeError):
-    """The index could not be written (disk full, read-only, no permission); nothing changed."""
-
-
-def explain(e: OSError, data_dir, switched: bool = False) -> str:
-    where = f"the index in {data_dir}"
-    after = (
-        "the new generation is serving, but this step after the switch failed"
-        if switched
-        else "the index was not changed: the previous generation still serves"
-    )
-    if e.errno == errno.ENOSPC:
-        return (
-            f"the disk holding {data_dir} is full ({e.strerror}); {after}. Free some space and run it again."
-        )
-    if e.errno == errno.EROFS:
-        return f"{data_dir} is on a read-only file system; {after}. Reading works; writing needs a writable data dir."
-    if e.errno in (errno.EACCES, errno.EPERM):
-        return f"no permission to write {where} ({e.filename or data_dir}); {after}."
-    return f"could not write {where}: {e}; {after}."
 
 
 def is_writing(store) -> bool:
@@ -67,7 +46,20 @@ def writer(store):
             store._open(store.layout.current())
         except OSError as e:
             raise IndexWriteError(explain(e, store.settings.data_dir)) from None
-        yield
+        try:
+            yield
+        except OSError as e:  # before the switch: commit wraps its own after it
+            raise IndexWriteError(explain(e, store.settings.data_dir)) from None
+        except Exception as e:
+            if not type(e).__module__.startswith(("chromadb", "httpx", "httpcore", "sqlite3")):
+                raise
+            text = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+            if "full" in text.lower():
+                raise IndexWriteError(explain(OSError(errno.ENOSPC, text), store.settings.data_dir)) from None
+            raise IndexWriteError(
+                f"the vector store failed while writing the index in {store.settings.data_dir} ({text}); "
+                "the index was not changed: the previous generation still serves."
+            ) from None
     finally:
         store._writing = False
 

@@ -23,6 +23,7 @@ from core.schema import Chunk, DocInfo
 from core.settings import Settings
 from store import generations
 from store.chroma import IndexUnavailableError, open_client
+from store.errors import IndexWriteError
 from store.faults import checkpoint
 from store.layout import Layout, link_or_copy, write_json
 from store.lock import IndexBusyError, writer_lease
@@ -51,9 +52,6 @@ class IndexMissingError(RuntimeError):
 
 class IndexMismatchError(RuntimeError):
     """The index on disk was built with another embedding model (or format)."""
-
-
-IndexWriteError = generations.IndexWriteError
 
 
 def chroma_client(settings: Settings, path: Path | None = None, create: bool = False):

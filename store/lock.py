@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from store.errors import IndexWriteError, explain
+
 
 class IndexBusyError(RuntimeError):
     """Another process is writing this index."""
@@ -76,8 +78,11 @@ def writer_lease(path: Path) -> Iterator[None]:
 
 
 def _acquire(path: Path) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:  # a read-only or full data dir
+        raise IndexWriteError(explain(e, path.parent.parent)) from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as e:
@@ -87,13 +92,14 @@ def _acquire(path: Path) -> int:
                 f"another ingest is writing the index in {path.parent.parent}: {_holder_text(path)}. "
                 "Wait for it to finish; nothing was changed."
             ) from None
-        raise
+        raise IndexWriteError(explain(e, path.parent.parent)) from None
     record = {
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "since": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "command": " ".join(sys.argv)[:300],
     }
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, json.dumps(record).encode("utf-8"), 0)
+    with contextlib.suppress(OSError):  # the record only informs; a full disk must not stop here
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(record).encode("utf-8"), 0)
     return fd
