@@ -19,10 +19,12 @@ import json
 import os
 import socket
 import time
+import uuid
 from collections.abc import Callable
 
 import numpy as np
 
+from store import shared
 from store.errors import IndexWriteError, explain
 from store.faults import checkpoint
 from store.layout import LEGACY, fsync_dir, write_json
@@ -39,27 +41,35 @@ def is_writing(store) -> bool:
 def writer(store):
     """Write mode for ``store`` (under the lease): reopen the generation now serving, repair."""
     store._writing = True
+    store._client = None  # a client that may create the shared Chroma folder
     try:
-        try:
-            store.layout.base.mkdir(parents=True, exist_ok=True)
-            _repair(store)
-            store._open(store.layout.current())
-        except OSError as e:
-            raise IndexWriteError(explain(e, store.settings.data_dir)) from None
-        try:
+        with contextlib.ExitStack() as stack:
+            try:
+                store.layout.base.mkdir(parents=True, exist_ok=True)
+                _repair(store)
+                if store.settings.chroma_host:  # build on what the server serves, under its lease
+                    stack.enter_context(shared.lease(store))
+                    name, token = shared.pointer(store)
+                    store.layout = shared.follow(store, name, token)
+                    store._shared_parent = name
+                    store._open(name if name else store.layout.current())
+                else:
+                    store._open(store.layout.current())
+            except OSError as e:
+                raise IndexWriteError(explain(e, store.settings.data_dir)) from None
             yield
-        except OSError as e:  # before the switch: commit wraps its own after it
-            raise IndexWriteError(explain(e, store.settings.data_dir)) from None
-        except Exception as e:
-            if not type(e).__module__.startswith(("chromadb", "httpx", "httpcore", "sqlite3")):
-                raise
-            text = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-            if "full" in text.lower():
-                raise IndexWriteError(explain(OSError(errno.ENOSPC, text), store.settings.data_dir)) from None
-            raise IndexWriteError(
-                f"the vector store failed while writing the index in {store.settings.data_dir} ({text}); "
-                "the index was not changed: the previous generation still serves."
-            ) from None
+    except OSError as e:  # before the switch: commit wraps its own after it
+        raise IndexWriteError(explain(e, store.settings.data_dir)) from None
+    except Exception as e:
+        if not type(e).__module__.startswith(("chromadb", "httpx", "httpcore", "sqlite3")):
+            raise
+        text = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+        if "full" in text.lower():
+            raise IndexWriteError(explain(OSError(errno.ENOSPC, text), store.settings.data_dir)) from None
+        raise IndexWriteError(
+            f"the vector store failed while writing the index in {store.settings.data_dir} ({text}); "
+            "the index was not changed: the previous generation still serves."
+        ) from None
     finally:
         store._writing = False
 
@@ -72,8 +82,10 @@ def _repair(store) -> None:
     elif not layout.pointer.exists() and not layout.pointer.is_symlink() and layout.complete():
         layout.switch(layout.complete()[-1])  # a writer died between the two renames of adopting
     cur = layout.current()
+    shared_index = bool(store.settings.chroma_host)  # complete folders there may be fetched ones
     for name in layout.names():  # folders of writers that died before their switch
-        if name != cur and (cur is None or int(name[1:]) > int(cur[1:]) or name not in layout.complete()):
+        newer = cur is None or int(name[1:]) > int(cur[1:])
+        if name != cur and (name not in layout.complete() or (newer and not shared_index)):
             layout.drop(name)
     if layout.pending.exists():
         try:
@@ -189,7 +201,12 @@ def commit(
     staging.mkdir(parents=True)
     write_json(
         layout.gens / f"{name}.json",
-        {"collection": collection, "parent": store.generation, "created": time.strftime("%Y-%m-%dT%H:%M:%S")},
+        {
+            "collection": collection,
+            "parent": store.generation,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "token": uuid.uuid4().hex,
+        },
     )
     by_name = {src.name: src for src in parsed}
     for s in sorted(sources):
@@ -217,6 +234,12 @@ def commit(
     store._finish({"sources": sources})
     fsync_dir(staging)
     parent = store.generation
+    if settings.chroma_host:
+        try:
+            shared.publish(store, name, store._shared_parent)
+        except BaseException:
+            layout.drop(name)  # never served: the number may name another writer's generation
+            raise
     layout.switch(name)
     checkpoint("pointer")
     store._open(name)

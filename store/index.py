@@ -21,7 +21,7 @@ from core.embedding import Embedder
 from core.keywords import tokenize
 from core.schema import Chunk, DocInfo
 from core.settings import Settings
-from store import generations
+from store import generations, shared
 from store.chroma import IndexUnavailableError, open_client
 from store.errors import IndexWriteError
 from store.faults import checkpoint
@@ -66,18 +66,27 @@ class IndexStore:
         self.settings = settings
         self.embedder = embedder
         self.layout = Layout(settings.data_dir)
-        self._open(self.layout.current())
+        self._client = None
+        if settings.chroma_host:  # the server's pointer names the generation (store/shared.py)
+            name, token = shared.pointer(self)
+            self.layout = shared.follow(self, name, token)
+            # nothing on the server yet: a local index written before it was shared, if any
+            self._open(name if name else self.layout.current())
+        else:
+            self._open(self.layout.current())
 
     def _open(self, generation: str | None) -> None:
         self.generation = generation
         self.root = self.layout.gen_dir(generation)
-        self._client = None
         self._collection = None
         self._loaded: dict[str, dict | None] = {}  # docstore files read by this instance
         self._manifest: dict | None = None
 
     def changed(self) -> bool:
         """True when the pointer names another generation than the one this store reads."""
+        if self.settings.chroma_host:
+            name = shared.pointer(self)[0]
+            return name is not None and name != self.generation
         return self.layout.current() != self.generation
 
     # -- paths and metadata ---------------------------------------------------------------
@@ -291,5 +300,5 @@ def index_manifest(settings: Settings) -> dict | None:
     there is none yet; reads one small file, loads no model."""
     try:
         return IndexStore(settings).manifest()
-    except (OSError, ValueError):
+    except (OSError, ValueError, IndexUnavailableError):
         return None

@@ -69,3 +69,123 @@ def test_ingest_and_query_through_a_chroma_server(settings, fake_embedder, chrom
     fake_embedder.embedded.clear()
     again = run_ingest(remote, fake_embedder, [GAZETTE])[0]
     assert again.added == 0 and fake_embedder.embedded == []
+
+
+READER = r"""
+import json, sys
+from pathlib import Path
+from assistant import Assistant
+from assistant.retrieval import Retriever
+from core.settings import Settings
+from tests.conftest import KeywordEmbedder
+settings = Settings(data_dir=Path(sys.argv[1]), _env_file=None)  # the server from the environment
+bot = Assistant(settings, Retriever(settings, KeywordEmbedder()))
+for line in sys.stdin:
+    out = []
+    for q in json.loads(line):
+        a = bot.ask(q)
+        out.append([a.refused, a.answer, [c.quote for c in a.citations]])
+    print(json.dumps(out, ensure_ascii=False), flush=True)
+"""
+QUESTIONS = ["建筑施工噪声超标由哪个部门处罚？", "森林防火日常监管职责由哪个部门承担？"]
+SYNTH = Path(__file__).parent / "fixtures" / "synthetic-2024-06.txt"
+
+
+def one_machine(tmp_path, fake_embedder, *paths) -> list:
+    """The answers of an embedded index of ``paths`` on this machine alone."""
+    from assistant import Assistant
+    from core.settings import Settings
+
+    local = Settings(data_dir=tmp_path / f"single-{len(paths)}", _env_file=None)
+    run_ingest(local, fake_embedder, list(paths))
+    bot = Assistant(local, Retriever(local, fake_embedder))
+    return [[a.refused, a.answer, [c.quote for c in a.citations]] for a in map(bot.ask, QUESTIONS)]
+
+
+@pytest.mark.server
+def test_replicas_with_empty_folders_serve_what_the_writer_wrote(tmp_path, fake_embedder, chroma_server):
+    import json
+    import os
+
+    from tests.conftest import REPO_ROOT
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "GAZETTE_CHROMA_HOST": "127.0.0.1",
+        "GAZETTE_CHROMA_PORT": str(chroma_server),
+    }
+
+    def write(*args):
+        got = subprocess.run(
+            [sys.executable, "-m", "tests.hostile_writer", str(tmp_path / "writer"), *args],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert got.returncode == 0 and got.stdout.strip() == "ok", got.stdout + got.stderr
+
+    write("ingest", str(GAZETTE))
+    readers = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER, str(tmp_path / f"replica-{i}")],
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for i in (1, 2)
+    ]
+
+    def ask_all():
+        for r in readers:
+            r.stdin.write(json.dumps(QUESTIONS, ensure_ascii=False) + "\n")
+            r.stdin.flush()
+        return [json.loads(r.stdout.readline()) for r in readers]
+
+    try:
+        before = one_machine(tmp_path, fake_embedder, GAZETTE)
+        assert ask_all() == [before, before]
+        write("ingest", str(SYNTH))  # a new generation, written by a third process
+        after = one_machine(tmp_path, fake_embedder, GAZETTE, SYNTH)
+        assert after != before and not after[1][0] and "林业局" in after[1][1]
+        assert ask_all() == [after, after]
+    finally:
+        for r in readers:
+            r.kill()
+            r.wait()
+    for i in (1, 2):  # the replicas' folders hold the fetched generation, nothing written by hand
+        assert (tmp_path / f"replica-{i}" / ".index" / "gens").is_dir()
+
+
+@pytest.mark.server
+def test_two_writers_on_one_server_one_is_told_to_wait(tmp_path, fake_embedder, chroma_server):
+    from core.settings import Settings
+    from store import shared
+    from store.index import IndexBusyError, IndexStore
+
+    a = Settings(data_dir=tmp_path / "a", chroma_host="127.0.0.1", chroma_port=chroma_server, _env_file=None)
+    b = a.model_copy(update={"data_dir": tmp_path / "b"})
+    run_ingest(a, fake_embedder, [GAZETTE])
+    import json
+    import time
+
+    col = shared.meta(IndexStore(a))
+    other = {
+        "pid": 4242,
+        "host": "another-machine",
+        "since": "then",
+        "token": "t",
+        "expires": time.time() + 60,
+    }
+    col.upsert(
+        ids=["lease"], documents=[json.dumps(other)], embeddings=[[1.0]], metadatas=[{"kind": "lease"}]
+    )
+    with pytest.raises(IndexBusyError, match="pid 4242 on another-machine"):
+        run_ingest(b, fake_embedder, [SYNTH])
+    col.delete(ids=["lease"])
+    run_ingest(b, fake_embedder, [SYNTH])  # machine b builds on a's generation: nothing is lost
+    assert IndexStore(a).sources() == [GAZETTE.name, SYNTH.name]
