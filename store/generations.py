@@ -254,6 +254,8 @@ def commit(
         )
         checkpoint("audit")
         cleanup(store)
+        if settings.chroma_host:
+            shared.prune(store)
         layout.pending.unlink(missing_ok=True)
         checkpoint("cleanup")
     except OSError as e:

@@ -190,3 +190,21 @@ def _alive(pid) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def prune(store) -> None:
+    """Delete the server's generation records past retention and the docstore blobs no kept
+    generation has (vectors go with the local cleanup, which knows their chunk ids)."""
+    col = meta(store)
+    cur = store.generation
+    got = col.get(where={"kind": "gen"}, include=["documents"])
+    gens = {key[4:]: json.loads(doc) for key, doc in zip(got["ids"], got["documents"], strict=True)}
+    older = sorted((n for n in gens if int(n[1:]) < int(cur[1:])), key=lambda n: int(n[1:]))
+    keep = {cur, *older[len(older) - (store.settings.index_keep_generations - 1) :]}
+    drop = [f"gen:{n}" for n in gens if n not in keep]  # past retention, or never served
+    for i in range(0, len(drop), 100):
+        col.delete(ids=drop[i : i + 100])
+    used = {blob for n in keep if n in gens for blob in gens[n]["sources"].values()}
+    gone = [b for b in col.get(where={"kind": "blob"}, include=[])["ids"] if b not in used]
+    for i in range(0, len(gone), 100):
+        col.delete(ids=gone[i : i + 100])
