@@ -153,29 +153,37 @@ def commit(
     sources = {} if rebuild else dict(prev.get("sources", {}))
     for s in removed:
         sources.pop(s, None)
+    olds, entries = {}, {}
+    for src in parsed:
+        chunks = [] if rebuild else (store.load_source(src.name) or {}).get("chunks", [])
+        olds[src.name] = {c["chunk_id"] for c in chunks}
+        entries[src.name] = {"sha256": src.sha256, "chunks": len(src.chunks), "path": str(src.path)}
+    # the serving generation has these very chunks (and, by how it was written, their vectors):
+    # nothing to embed or write, and no need to open Chroma at all
+    if (
+        not rebuild
+        and not removed
+        and store.generation is not None
+        and all(
+            olds[src.name] == {c.chunk_id for c in src.chunks} and sources.get(src.name) == entries[src.name]
+            for src in parsed
+        )
+    ):
+        audit(store, "ingest", parsed, [], store.generation, unchanged=True)
+        return [SyncStats(src.name, len(src.docs), 0, len(src.chunks), 0) for src in parsed]
     name = layout.next_name()
     collection = f"{settings.collection}-{name}" if rebuild else store.collection_name
     col = store.client().get_or_create_collection(
         collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
     )
-    plans, stats, unchanged = [], [], not rebuild and not removed
+    plans, stats = [], []
     for src in parsed:
-        old = (
-            set()
-            if rebuild
-            else {c["chunk_id"] for c in (store.load_source(src.name) or {}).get("chunks", [])}
-        )
-        want = {c.chunk_id: c for c in src.chunks}
+        old, want = olds[src.name], {c.chunk_id: c for c in src.chunks}
         have = set() if rebuild else set(col.get(where={"source": src.name}, include=[])["ids"])
         new = [c for cid, c in want.items() if cid not in have]
         plans.append((src, new))
         stats.append(SyncStats(src.name, len(src.docs), len(new), len(want) - len(new), len(old - set(want))))
-        entry = {"sha256": src.sha256, "chunks": len(src.chunks), "path": str(src.path)}
-        unchanged = unchanged and not new and old == set(want) and sources.get(src.name) == entry
-        sources[src.name] = entry
-    if unchanged and store.generation is not None:
-        audit(store, "ingest", parsed, [], store.generation, unchanged=True)
-        return stats
+        sources[src.name] = entries[src.name]
     vectors = {}  # embed everything first: a failure here leaves the index as it was
     for src, new in plans:
         if new:
