@@ -16,7 +16,7 @@ from core.embedding import Embedder
 from core.keywords import tokenize
 from core.schema import SECTION_SEP, Chunk, DocInfo, Passage
 from core.settings import Settings
-from store.index import IndexMismatchError, IndexMissingError, IndexStore
+from store.index import IndexMismatchError, IndexMissingError, IndexStore, IndexUnavailableError
 
 LAW_NAMED = re.compile(
     r"《[^》]*法[^》]*》|[\u4e00-\u9fff]{2,12}法(?:第[零一二三四五六七八九十百千]+条)|法律|法规|条例"
@@ -114,8 +114,8 @@ class Retriever:
             return None
         try:
             return type(self)(self.settings, self.embedder)
-        except (IndexMissingError, IndexMismatchError):
-            return None
+        except (IndexMissingError, IndexMismatchError, IndexUnavailableError, OSError):
+            return None  # keep serving this generation
 
     def _load_bm25(self) -> None:
         self.bm25_ids, self.bm25 = self.store.keyword_index()

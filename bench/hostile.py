@@ -75,7 +75,8 @@ try:
             run_ingest(s, Fake(), [Path(a) for a in args], rebuild=op == "rebuild")
         print("ok")
 except Exception as e:
-    if type(e).__name__ in ("IndexBusyError", "IndexWriteError", "IndexUnavailableError"):
+    # what the CLI reports as one `error:` line (KeyError: --remove of a source not indexed)
+    if type(e).__name__ in ("IndexBusyError", "IndexWriteError", "IndexUnavailableError", "KeyError"):
         print("error: " + str(e)); sys.exit(1)
     traceback.print_exc(); sys.exit(3)
 """

@@ -85,7 +85,10 @@ class IndexStore:
     def changed(self) -> bool:
         """True when the pointer names another generation than the one this store reads."""
         if self.settings.chroma_host:
-            name = shared.pointer(self)[0]
+            try:
+                name = shared.pointer(self)[0]
+            except Exception:  # the server is unreachable: keep serving this generation
+                return False
             return name is not None and name != self.generation
         return self.layout.current() != self.generation
 
