@@ -37,7 +37,7 @@ from assistant.navigator import (
 from core.schema import NOT_IN_GAZETTE, Answer, Chunk, Citation, DocInfo, Passage
 from core.settings import REPO_ROOT, Settings, get_settings
 from core.textnorm import fold
-from store.index import IndexMismatchError, IndexMissingError, index_manifest
+from store.index import IndexMismatchError, IndexMissingError, IndexUnavailableError, index_manifest
 
 __all__ = [
     "NAVIGATOR_DISCLAIMER",
@@ -58,6 +58,7 @@ __all__ = [
     "GazetteRetriever",
     "IndexMismatchError",
     "IndexMissingError",
+    "IndexUnavailableError",
     "LLMBusyError",
     "LLMError",
     "Navigation",

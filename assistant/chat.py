@@ -155,6 +155,10 @@ class Assistant:
         """The answer as protocol events (``assistant/events.py``): in LLM modes the verified
         extractive answer at once as a preview, status while the model works, then the checked
         final text; always the final Answer last."""
+        live = self._live()
+        if live is not self:  # an ingest switched the index: answer wholly from the new generation
+            yield from live.events(question, history, doc_ids=doc_ids)
+            return
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
         try:
@@ -237,6 +241,15 @@ class Assistant:
     # -- steps ---------------------------------------------------------------------------------
     def _article(self, text: str, history: list[dict], doc_ids: list[str] | None, t0: float):
         return article_answer(self.articles, self.retriever, self.folded_docs, text, history, doc_ids, t0)
+
+    def _live(self) -> Assistant:
+        """This assistant, or after an ingest switched the index, one on the new generation
+        (built once, between questions; an answer never mixes generations)."""
+        current = getattr(self, "_successor", None) or self
+        fresh = current.retriever.reopened()
+        if fresh is not None:
+            current = self._successor = type(self)(self.settings, fresh, self.backend)
+        return current
 
     def _contextualize(self, text: str, history: list[dict]) -> tuple[Query, str]:
         """The question as one standalone question, and that question when it was resolved.

@@ -16,7 +16,7 @@ from core.embedding import Embedder
 from core.keywords import tokenize
 from core.schema import SECTION_SEP, Chunk, DocInfo, Passage
 from core.settings import Settings
-from store.index import IndexMissingError, IndexStore
+from store.index import IndexMismatchError, IndexMissingError, IndexStore, IndexUnavailableError
 
 LAW_NAMED = re.compile(
     r"《[^》]*法[^》]*》|[\u4e00-\u9fff]{2,12}法(?:第[零一二三四五六七八九十百千]+条)|法律|法规|条例"
@@ -107,6 +107,16 @@ class Retriever:
         )
         self.collection = self.store.collection
 
+    def reopened(self) -> Retriever | None:
+        """A retriever on the generation now serving when an ingest switched the index since this
+        one opened (None when it did not, or when the new one cannot be read with this embedder)."""
+        if not self.store.changed():
+            return None
+        try:
+            return type(self)(self.settings, self.embedder)
+        except (IndexMissingError, IndexMismatchError, IndexUnavailableError, OSError):
+            return None  # keep serving this generation
+
     def _load_bm25(self) -> None:
         self.bm25_ids, self.bm25 = self.store.keyword_index()
         self._row_of = {cid: i for i, cid in enumerate(self.bm25_ids)}
@@ -192,7 +202,7 @@ class Retriever:
             for where in wheres:
                 res = self.collection.query(
                     query_embeddings=[np.asarray(qvec, dtype=np.float32).tolist()],
-                    n_results=min(n_cand, max(len(self.chunks), 1)),
+                    n_results=self.store.dense_results(n_cand, len(self.chunks)),
                     where=where,
                     include=["distances"],
                 )

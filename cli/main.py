@@ -16,13 +16,17 @@ from assistant import (
     FeedbackStore,
     IndexMismatchError,
     IndexMissingError,
+    IndexUnavailableError,
     Settings,
     get_settings,
     hash_token,
 )
+from cli import batch
 from core.embedding import load_embedder
 from eval.cli import run_from_cli
 from ingest import (
+    IndexBusyError,
+    IndexWriteError,
     IngestError,
     default_paths,
     index_outdated,
@@ -52,6 +56,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             stats = remove_source(settings, load_embedder(settings), args.remove)
         except KeyError as e:
             return _err(str(e.args[0]))
+        except (IndexBusyError, IndexWriteError, IndexUnavailableError, IndexMismatchError) as e:
+            return _err(str(e))
         print(f"removed {stats.source}: {stats.removed} chunks")
         return 0
     if args.if_needed and up_to_date(settings, paths):
@@ -68,7 +74,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     except IngestError as e:
         bar.close()
         return _err(f"{e} — the index was not changed")
-    except IndexMismatchError as e:
+    except (IndexMismatchError, IndexBusyError, IndexWriteError, IndexUnavailableError) as e:
         bar.close()
         return _err(str(e))
     bar.close()
@@ -127,31 +133,35 @@ def _print_answer(ans, as_json: bool) -> None:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if bool(args.question) == bool(args.batch):
         return _err("give a question, or --batch FILE with --out FILE", 2)
+    lines = None
+    if args.batch:  # check the input and the output before any model loads
+        if not args.out:
+            return _err("--batch needs --out FILE", 2)
+        try:
+            lines = batch.read_batch(Path(args.batch))
+            batch.check_out(Path(args.out))
+        except batch.BatchError as e:
+            return _err(str(e), 2)
     try:
         bot = _load_assistant(settings)
-    except (IndexMissingError, IndexMismatchError) as e:
+    except (IndexMissingError, IndexMismatchError, IndexUnavailableError) as e:
         return _err(str(e))
     if args.question:
         _print_answer(bot.ask(args.question), args.json)
         return 0
-    if not args.out:
-        return _err("--batch needs --out FILE", 2)
-    lines = Path(args.batch).read_text(encoding="utf-8").splitlines()
-    out = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            qid, question = item["id"], item["question"]
-        except (json.JSONDecodeError, KeyError, TypeError) as e:
-            return _err(f"{args.batch}:{n}: each line needs JSON with 'id' and 'question' ({e})", 2)
+
+    def answer(qid: str, question: str) -> dict:
         ans = bot.ask(question)
-        ans.id = str(qid)
-        out.append(json.dumps(ans.to_json_dict(), ensure_ascii=False))
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(out) + ("\n" if out else ""), encoding="utf-8")
-    print(f"{len(out)} answers -> {args.out}")
+        ans.id = qid
+        return ans.to_json_dict()
+
+    result = batch.run_batch(lines or [], Path(args.out), args.resume, answer, args.batch)
+    resumed = f" ({result.skipped} already there)" if result.skipped else ""
+    print(f"{result.answered} answers -> {args.out}{resumed}")
+    if result.stopped:
+        return _err(result.stopped)
+    if result.bad:
+        return _err(f"{len(result.bad)} lines of {args.batch} were not answered (listed above)", 2)
     return 0
 
 
@@ -214,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
     pa.add_argument("--json", action="store_true")
     pa.add_argument("--batch", metavar="FILE", help="JSON Lines with id and question")
     pa.add_argument("--out", metavar="FILE")
+    pa.add_argument(
+        "--resume",
+        action="store_true",
+        help="with --batch: keep the answers already in --out, answer the rest",
+    )
     pa.set_defaults(func=cmd_ask)
 
     pe = sub.add_parser("eval", help="run the evaluation suite")
@@ -265,6 +280,22 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args, settings)
     except KeyboardInterrupt:
         return _err("interrupted", 130)
+    except (
+        IndexBusyError,
+        IndexWriteError,
+        IndexUnavailableError,
+        IndexMissingError,
+        IndexMismatchError,
+    ) as e:
+        return _err(str(e))
+    except OSError as e:  # a file the command needed: say which and why, not a traceback
+        where = f" ({e.filename})" if e.filename else ""
+        return _err(f"{e.strerror or e}{where}")
+    except Exception as e:
+        if type(e).__module__.split(".")[0] not in ("chromadb", "httpx", "httpcore"):
+            raise
+        first = str(e).splitlines()[0] if str(e) else ""
+        return _err(f"the vector store failed ({type(e).__name__}: {first}); is the Chroma server running?")
 
 
 if __name__ == "__main__":

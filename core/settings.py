@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     )
     chroma_port: int = Field(8000, description="Chroma server port.")
     collection: str = Field("gazette", description="Chroma collection name.")
+    index_keep_generations: int = Field(
+        2,
+        ge=1,
+        description="Index generations kept on disk, the serving one included (older ones and their vectors are deleted after each write).",
+    )
 
     # --- retrieval ----------------------------------------------------------------------
     top_k: int = Field(8, description="Passages returned per question.")

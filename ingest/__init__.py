@@ -11,10 +11,13 @@ from ingest.pipeline import (
 )
 from ingest.report import ingest_report
 from ingest.sources import IngestError, expand_paths, parse_source
-from store.index import IndexMismatchError
+from store.index import IndexBusyError, IndexMismatchError, IndexUnavailableError, IndexWriteError
 
 __all__ = [
+    "IndexBusyError",
     "IndexMismatchError",
+    "IndexUnavailableError",
+    "IndexWriteError",
     "IngestError",
     "default_paths",
     "expand_paths",

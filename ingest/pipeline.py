@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,8 +29,10 @@ def indexed_documents(settings: Settings) -> list[DocInfo] | None:
 
 def remove_source(settings: Settings, embedder: Embedder, source: str) -> SyncStats:
     """Drop one source from the index; KeyError (naming the indexed sources) when it is not there."""
-    stats = IndexStore(settings, embedder).remove(source)
-    drop_from_catalogue(settings, source)
+    store = IndexStore(settings, embedder)
+    with store.writing():
+        stats = IndexStore(settings, embedder).remove(source)
+        drop_from_catalogue(settings, source)
     return stats
 
 
@@ -74,48 +74,31 @@ def run_ingest(
     Raises IngestError before anything is written when any input is bad, or when a document
     would be indexed twice (the same issue under another name, one document in two sources).
     With ``rebuild`` the index is rebuilt from scratch (all previously indexed sources too).
+    Holds the writer lease throughout (``IndexBusyError`` while another ingest runs), and the
+    result is a new generation of the index, switched to at the end (``store/layout.py``).
     """
     files = expand_paths(paths or default_paths(settings))
     store = IndexStore(settings, embedder)
-    if rebuild:
-        known = [Path(v["path"]) for v in (store.manifest() or {}).get("sources", {}).values()]
-        files = list(dict.fromkeys([*known, *files]))
-    if not rebuild and not catalogue_path(settings).exists():  # laws indexed before the catalogue
-        laws = [
-            Path(v["path"])
-            for k, v in (store.manifest() or {}).get("sources", {}).items()
-            if k.endswith(".md")
-        ]
-        files = list(dict.fromkeys([*files, *(p for p in laws if p.is_file())]))
-    parsed = [parse_source(p) for p in files]  # every input parses, or nothing is touched
-    # and no document comes twice (a rebuild replaces every source, so only the inputs count)
-    manifest = None if rebuild else store.manifest()
-    refuse_duplicates(
-        [p.record for p in parsed],
-        store.documents() if manifest else [],
-        {name: entry["sha256"] for name, entry in (manifest or {}).get("sources", {}).items()},
-    )
-    if not rebuild:
-        stats = store.sync([p.record for p in parsed], progress=progress)
-        update_catalogue(settings, catalogue_entries(parsed))  # law articles, whole, by number
+    with store.writing():
+        store = IndexStore(settings, embedder)  # what is serving now that no one else writes
+        if rebuild:
+            known = [Path(v["path"]) for v in (store.manifest() or {}).get("sources", {}).values()]
+            files = list(dict.fromkeys([*known, *files]))
+        elif not catalogue_path(settings).exists():  # laws indexed before the catalogue existed
+            laws = [
+                Path(v["path"])
+                for k, v in (store.manifest() or {}).get("sources", {}).items()
+                if k.endswith(".md")
+            ]
+            files = list(dict.fromkeys([*files, *(p for p in laws if p.is_file())]))
+        parsed = [parse_source(p) for p in files]  # every input parses, or nothing is touched
+        # and no document comes twice (a rebuild replaces every source, so only the inputs count)
+        manifest = None if rebuild else store.manifest()
+        refuse_duplicates(
+            [p.record for p in parsed],
+            store.documents() if manifest else [],
+            {name: entry["sha256"] for name, entry in (manifest or {}).get("sources", {}).items()},
+        )
+        stats = store.sync([p.record for p in parsed], progress=progress, rebuild=rebuild)
+        update_catalogue(settings, catalogue_entries(parsed), replace=rebuild)  # law articles, whole
         return stats
-    # Rebuild beside the live index, then swap: a failure leaves the old index in place.
-    # (a Chroma server holds one namespace, so there the staging collection gets its own name)
-    name = f"{settings.collection}-rebuild" if settings.chroma_host else settings.collection
-    staging = settings.model_copy(update={"data_dir": settings.data_dir / ".rebuild", "collection": name})
-    shutil.rmtree(staging.data_dir, ignore_errors=True)
-    fresh = IndexStore(staging, embedder)
-    stats = fresh.sync([p.record for p in parsed], progress=progress)
-    update_catalogue(staging, catalogue_entries(parsed))
-    if settings.chroma_host:
-        with contextlib.suppress(Exception):  # absent is fine
-            fresh._client.delete_collection(settings.collection)
-        fresh.collection.modify(name=settings.collection)
-    old = settings.data_dir / ".old-index"
-    shutil.rmtree(old, ignore_errors=True)
-    if settings.index_dir.exists():
-        settings.index_dir.rename(old)
-    staging.index_dir.rename(settings.index_dir)
-    shutil.rmtree(old, ignore_errors=True)
-    shutil.rmtree(staging.data_dir, ignore_errors=True)
-    return stats

@@ -35,7 +35,9 @@ class LawText:
 
 
 def catalogue_path(settings: Settings) -> Path:
-    return settings.index_dir / FILE_NAME
+    """Beside the index generations (written under the writer lease, atomically on its own):
+    a generation switch must not drop the law articles of sources it did not touch."""
+    return settings.data_dir / FILE_NAME
 
 
 def read_catalogue(settings: Settings) -> dict[str, list[LawText]]:
@@ -69,10 +71,11 @@ def _write(settings: Settings, sources: dict[str, list[LawText]]) -> None:
         raise
 
 
-def update_catalogue(settings: Settings, synced: dict[str, list[LawText]]) -> None:
-    """Replace the entries of the synced sources (a source with no law text drops out)."""
-    sources = read_catalogue(settings)
-    changed = False
+def update_catalogue(settings: Settings, synced: dict[str, list[LawText]], replace: bool = False) -> None:
+    """Replace the entries of the synced sources (a source with no law text drops out); with
+    ``replace`` (a rebuild) the synced sources are the whole catalogue."""
+    sources = {} if replace else read_catalogue(settings)
+    changed = replace
     for source, texts in synced.items():
         if texts:
             sources[source] = texts

@@ -1,31 +1,49 @@
-"""The index on disk: Chroma for vectors, a docstore of chunks (the truth), BM25, and a manifest.
+"""The index: Chroma vectors, a docstore of chunks (the truth), BM25 and a manifest, in generations.
 
-Each source file is synced on its own: only new chunk ids are embedded, vanished ones are
-deleted, other sources are untouched. Nothing is written until every input has parsed and
-every new text has been embedded; the docstore, BM25 and manifest are replaced atomically.
+An ``IndexStore`` reads the generation the pointer named when it was opened, and only that one
+(``store/layout.py``). Every write (``sync``, ``remove``, ``rebuild``) holds the writer lease
+(``store/lock.py``) and builds a complete new generation beside the serving one: new vectors are
+added to Chroma (none are changed or deleted, so the serving generation keeps all of its own),
+changed sources get new docstore files, unchanged ones are hard links, the keyword index and the
+manifest are written, and the pointer is switched last. A failure at any step leaves the
+previous generation serving; ``store/generations.py`` cleans up after it and past retention.
+Each source file is synced on its own: only new chunk ids are embedded.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from core.embedding import Embedder
 from core.keywords import tokenize
 from core.schema import Chunk, DocInfo
 from core.settings import Settings
+from store import generations, shared
+from store.chroma import IndexUnavailableError, open_client
+from store.errors import IndexWriteError
+from store.faults import checkpoint
+from store.layout import Layout, link_or_copy, write_json
+from store.lock import IndexBusyError, writer_lease
+from store.records import SourceRecord, SyncStats, _hashed_name, _safe_name
 
 # 2: table rows carry column roles (ingest/roles.py); an index of version 1 is rebuilt
 MANIFEST_VERSION = 2
+
+__all__ = [
+    "MANIFEST_VERSION",
+    "IndexBusyError",
+    "IndexMismatchError",
+    "IndexMissingError",
+    "IndexStore",
+    "IndexUnavailableError",
+    "IndexWriteError",
+    "SourceRecord",
+    "SyncStats",
+    "index_manifest",
+]
 
 
 class IndexMissingError(RuntimeError):
@@ -36,76 +54,43 @@ class IndexMismatchError(RuntimeError):
     """The index on disk was built with another embedding model (or format)."""
 
 
-@dataclass
-class SourceRecord:
-    """What the store keeps of one source file: its documents, chunks and printed texts."""
-
-    name: str  # the file name, the key of this source in the index
-    path: Path
-    sha256: str
-    docs: list[DocInfo]
-    chunks: list[Chunk]
-    texts: dict[str, str]  # document id -> its printed text (what quotes are checked against)
-
-
-@dataclass
-class SyncStats:
-    source: str
-    documents: int = 0
-    added: int = 0
-    unchanged: int = 0
-    removed: int = 0
-
-
-def _write_json_atomic(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False)
-    os.replace(tmp, path)
-
-
-def _hashed_name(source: str) -> str:
-    name = source.replace("/", "__")
-    digest = hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
-    return f"{name.encode('utf-8')[:90].decode('utf-8', 'ignore')}-{digest}"
-
-
-def _safe_name(source: str) -> str:
-    """A file name for a source's docstore: the source name, or, when that would pass the
-    filesystems' 255-byte limit (some law titles do), its start and a hash of the whole."""
-    name = source.replace("/", "__")
-    if len(name.encode("utf-8")) <= 225:  # room for ".json" and the temporary file's suffix
-        return name
-    return _hashed_name(source)
-
-
-def chroma_client(settings: Settings):
+def chroma_client(settings: Settings, path: Path | None = None, create: bool = False):
     """Embedded persistent Chroma by default; a Chroma server when settings name a host."""
-    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_host:
-        return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-        )
-    path = settings.index_dir / "chroma"
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    return open_client(settings, path, create)
 
 
 class IndexStore:
-    """Reads and writes one index directory (plus its Chroma collection)."""
+    """Reads one generation of an index directory (plus its Chroma collection); writes new ones."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
         self.embedder = embedder
-        self.root = settings.index_dir
+        self.layout = Layout(settings.data_dir)
         self._client = None
+        if settings.chroma_host:  # the server's pointer names the generation (store/shared.py)
+            name, token = shared.pointer(self)
+            self.layout = shared.follow(self, name, token)
+            # nothing on the server yet: a local index written before it was shared, if any
+            self._open(name if name else self.layout.current())
+        else:
+            self._open(self.layout.current())
+
+    def _open(self, generation: str | None) -> None:
+        self.generation = generation
+        self.root = self.layout.gen_dir(generation)
         self._collection = None
         self._loaded: dict[str, dict | None] = {}  # docstore files read by this instance
+        self._manifest: dict | None = None
+
+    def changed(self) -> bool:
+        """True when the pointer names another generation than the one this store reads."""
+        if self.settings.chroma_host:
+            try:
+                name = shared.pointer(self)[0]
+            except Exception:  # the server is unreachable: keep serving this generation
+                return False
+            return name is not None and name != self.generation
+        return self.layout.current() != self.generation
 
     # -- paths and metadata ---------------------------------------------------------------
     @property
@@ -113,9 +98,16 @@ class IndexStore:
         return self.root / "manifest.json"
 
     def manifest(self) -> dict | None:
-        if not self.manifest_path.exists():
-            return None
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        if self._manifest is None:
+            if not self.manifest_path.exists():
+                return None
+            self._manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        return json.loads(json.dumps(self._manifest))  # callers may change their copy
+
+    @property
+    def collection_name(self) -> str:
+        rec = self.layout.record(self.generation) if self.generation else {}
+        return rec.get("collection") or self.settings.collection
 
     def check_model(self) -> None:
         """Refuse an index built with another embedding model, saying how to rebuild."""
@@ -124,34 +116,68 @@ class IndexStore:
             return
         if m.get("version") != MANIFEST_VERSION:
             raise IndexMismatchError(
-                f"the index in {self.root} was written in format {m.get('version')}, this version reads "
+                f"the index in {self.settings.index_dir} was written in format {m.get('version')}, this version reads "
                 f"format {MANIFEST_VERSION}. Rebuild it: `gazette-assistant ingest --rebuild` (keeps every source)."
             )
         if m.get("embedding_model") != self.embedder.name or m.get("dim") != self.embedder.dim:
             raise IndexMismatchError(
-                f"the index in {self.root} was built with embedding model {m.get('embedding_model')!r} "
+                f"the index in {self.settings.index_dir} was built with embedding model {m.get('embedding_model')!r} "
                 f"(dim {m.get('dim')}), but the current model is {self.embedder.name!r} (dim {self.embedder.dim}). "
                 "Rebuild it: `gazette-assistant ingest --rebuild` (or set GAZETTE_EMBEDDING_MODEL back)."
             )
 
     @property
     def collection(self):
+        """This generation's Chroma collection (it may also hold vectors of other generations:
+        ``dense_results`` says how many to ask for)."""
         if self._collection is None:
-            self._client = chroma_client(self.settings)
-            self._collection = self._client.get_or_create_collection(
-                self.settings.collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
-            )
+            writing = generations.is_writing(self)
+            self.client()
+            try:
+                if writing:
+                    self._collection = self._client.get_or_create_collection(
+                        self.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+                    )
+                else:
+                    self._collection = self._client.get_collection(
+                        self.collection_name, embedding_function=None
+                    )
+            except Exception as e:
+                raise IndexUnavailableError(
+                    f"cannot open the vector collection {self.collection_name!r} of the index in "
+                    f"{self.settings.index_dir}: {type(e).__name__}: {e}"
+                ) from None
         return self._collection
+
+    def client(self):
+        """The Chroma client (opened on first use; a writer's creates the shared folder)."""
+        if self._client is None:
+            writing = generations.is_writing(self)
+            path = None
+            if not self.settings.chroma_host:
+                path = self.layout.chroma if writing else self.layout.chroma_path(self.generation)
+            self._client = chroma_client(self.settings, path, create=writing)
+        return self._client
+
+    def dense_results(self, wanted: int, chunks: int) -> int:
+        """How many nearest vectors to ask for so that ``wanted`` of them belong to this
+        generation of ``chunks`` chunks (the collection also holds retained generations' vectors)."""
+        total = self.collection.count()
+        return max(1, min(total, wanted + max(0, total - chunks)))
 
     def docstore_path(self, source: str) -> Path:
         return self.root / "docstore" / f"{_safe_name(source)}.json"
 
+    def _docstore_file(self, source: str) -> Path | None:
+        p = self.docstore_path(source)
+        if not p.exists():  # an index written when long names were hashed from 150 bytes on
+            p = self.root / "docstore" / f"{_hashed_name(source)}.json"
+        return p if p.exists() else None
+
     def load_source(self, source: str) -> dict | None:
         if source not in self._loaded:
-            p = self.docstore_path(source)
-            if not p.exists():  # an index written when long names were hashed from 150 bytes on
-                p = self.root / "docstore" / f"{_hashed_name(source)}.json"
-            self._loaded[source] = json.loads(p.read_text(encoding="utf-8")) if p.exists() else None
+            p = self._docstore_file(source)
+            self._loaded[source] = json.loads(p.read_text(encoding="utf-8")) if p else None
         return self._loaded[source]
 
     def sources(self) -> list[str]:
@@ -192,110 +218,75 @@ class IndexStore:
         return docs
 
     # -- writing ---------------------------------------------------------------------------
+    def writing(self):
+        """The writer lease on this index (``IndexBusyError`` while another process holds it)."""
+        return writer_lease(self.layout.lock)
+
     def sync(
-        self, parsed: list[SourceRecord], progress: Callable[[int], None] | None = None
+        self,
+        parsed: list[SourceRecord],
+        progress: Callable[[int], None] | None = None,
+        rebuild: bool = False,
     ) -> list[SyncStats]:
-        """Bring the index in line with these sources (each replaces its previous version)."""
+        """Bring the index in line with these sources (each replaces its previous version) in a
+        new generation; with ``rebuild`` the new generation is exactly ``parsed``, every vector
+        embedded again into a collection of its own (after a change of embedding model)."""
         assert self.embedder is not None, "syncing needs an embedder"
-        self.check_model()
-        col = self.collection
-        plans = []
-        for src in parsed:
-            have = set(col.get(where={"source": src.name}, include=[])["ids"])
-            want = {c.chunk_id: c for c in src.chunks}
-            new = [c for cid, c in want.items() if cid not in have]
-            plans.append((src, have, want, new))
-        # embed everything first: a failure here leaves the index as it was
-        vectors = {}
-        for src, _, _, new in plans:
-            if new:
-                emb = self.embedder.embed_passages([c.embed_text() for c in new], show_progress=False)
-                vectors[src.name] = np.asarray(emb, dtype=np.float32)
-                if progress:
-                    progress(len(new))
-        stats = []
-        batch = 1000
-        for src, have, want, new in plans:
-            if new:
-                emb = vectors[src.name]
-                for i in range(0, len(new), batch):
-                    part = new[i : i + batch]
-                    col.upsert(
-                        ids=[c.chunk_id for c in part],
-                        embeddings=emb[i : i + batch].tolist(),
-                        metadatas=[{"source": c.source, "doc_id": c.doc_id, "kind": c.kind} for c in part],
-                    )
-            gone = sorted(have - set(want))
-            for i in range(0, len(gone), batch):
-                col.delete(ids=gone[i : i + batch])
-            self._loaded.pop(src.name, None)
-            _write_json_atomic(
-                self.docstore_path(src.name),
-                {
-                    "source": src.name,
-                    "sha256": src.sha256,
-                    "docs": [d.model_dump(mode="json") for d in src.docs],
-                    "chunks": [c.model_dump(mode="json") for c in src.chunks],
-                    "texts": src.texts,
-                },
-            )
-            stats.append(SyncStats(src.name, len(src.docs), len(new), len(want) - len(new), len(gone)))
-        manifest = self.manifest() or {"sources": {}}
-        for src in parsed:
-            manifest["sources"][src.name] = {
-                "sha256": src.sha256,
-                "chunks": len(src.chunks),
-                "path": str(src.path),
-            }
-        self._finish(manifest)
-        return stats
+        with self.writing(), generations.writer(self):
+            checkpoint("lock")
+            if not rebuild:
+                self.check_model()
+            return generations.commit(self, parsed, [], progress, rebuild)
 
     def remove(self, source: str) -> SyncStats:
-        """Drop one source: its vectors, its docstore entry, its place in BM25 and the manifest."""
-        manifest = self.manifest()
-        if not manifest or source not in manifest["sources"]:
-            raise KeyError(
-                f"{source!r} is not in the index; indexed sources: {', '.join(self.sources()) or 'none'}"
-            )
-        ids = self.collection.get(where={"source": source}, include=[])["ids"]
-        for i in range(0, len(ids), 1000):
-            self.collection.delete(ids=ids[i : i + 1000])
-        self.docstore_path(source).unlink(missing_ok=True)
-        self._loaded.pop(source, None)
-        del manifest["sources"][source]
-        self._finish(manifest)
-        return SyncStats(source, removed=len(ids))
+        """Drop one source (a new generation without it; its vectors go with retention)."""
+        with self.writing(), generations.writer(self):
+            checkpoint("lock")
+            manifest = self.manifest()
+            if not manifest or source not in manifest["sources"]:
+                raise KeyError(
+                    f"{source!r} is not in the index; indexed sources: {', '.join(self.sources()) or 'none'}"
+                )
+            removed = len((self.load_source(source) or {}).get("chunks", []))
+            generations.commit(self, [], [source], None, False)
+            return SyncStats(source, removed=removed)
 
-    def _finish(self, manifest: dict, rebuild_keywords: bool = True) -> None:
-        """Rebuild BM25 over every source (when chunks changed), then write the manifest last
-        (it marks a complete index)."""
-        if rebuild_keywords:
-            self._write_bm25(sorted(manifest["sources"]))
+    def _finish(self, manifest: dict) -> None:
+        """Write the new generation's keyword index over every source, then its manifest
+        (last: it marks the generation complete)."""
+        self._write_bm25(sorted(manifest["sources"]))
+        checkpoint("keywords")
         manifest.update(
             version=MANIFEST_VERSION,
             embedding_model=self.embedder.name if self.embedder else manifest.get("embedding_model"),
             dim=self.embedder.dim if self.embedder else manifest.get("dim"),
             built_at=time.strftime("%Y-%m-%dT%H:%M:%S"),
         )
-        _write_json_atomic(self.manifest_path, manifest)
+        write_json(self._staging / "manifest.json", manifest)
+        checkpoint("manifest")
 
     def _write_bm25(self, sources: list[str]) -> None:
         import bm25s
 
-        chunks = self.all_chunks(sources)
-        target = self.root / "bm25"
-        tmp = Path(tempfile.mkdtemp(dir=self.root, prefix="bm25."))
+        chunks: list[Chunk] = []
+        for s in sources:
+            data = json.loads((self._staging / "docstore" / f"{_safe_name(s)}.json").read_text("utf-8"))
+            chunks.extend(Chunk.model_validate(c) for c in data["chunks"])
+        target = self._staging / "bm25"
+        target.mkdir(parents=True, exist_ok=True)
         ids = [c.chunk_id for c in chunks]
         if chunks:
             retriever = bm25s.BM25()
             retriever.index([tokenize(c.embed_text()) or ["∅"] for c in chunks], show_progress=False)
-            retriever.save(str(tmp / "bm25"))
-        (tmp / "ids.json").write_text(json.dumps(ids), encoding="utf-8")
-        old = self.root / f"bm25.old.{os.getpid()}"
-        if target.exists():
-            os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
+            retriever.save(str(target / "bm25"))
+        write_json(target / "ids.json", ids)
+
+    def _carry(self, source: str, dest: Path) -> None:
+        """Share an unchanged source's docstore file with the generation being written."""
+        src = self._docstore_file(source)
+        if src is None:
+            raise IndexWriteError(f"the index lacks the docstore file of {source!r}; rebuild it")
+        link_or_copy(src, dest)
 
     # -- reading the keyword index -----------------------------------------------------------
     def keyword_index(self):
@@ -312,5 +303,5 @@ def index_manifest(settings: Settings) -> dict | None:
     there is none yet; reads one small file, loads no model."""
     try:
         return IndexStore(settings).manifest()
-    except (OSError, ValueError):
+    except (OSError, ValueError, IndexUnavailableError):
         return None

@@ -66,7 +66,8 @@ class TestSync:
         assert (stats.added, stats.removed) == (1, 1)
         assert len(fake_embedder.embedded) == 1 and "机场" in fake_embedder.embedded[0]
         store = IndexStore(settings, fake_embedder)
-        assert store.collection.count() == stats.added + stats.unchanged
+        # the previous generation is kept (index_keep_generations=2), and so is its one vector
+        assert store.collection.count() == stats.added + stats.unchanged + stats.removed
 
     def test_issues_accumulate_and_remove_drops_one(self, settings, fake_embedder, gazette_copy):
         run_ingest(settings, fake_embedder, [gazette_copy])
@@ -76,7 +77,10 @@ class TestSync:
         assert len(store.documents()) == 10
         n_synth = len(store.load_source("synthetic-2024-06.txt")["chunks"])
         before = store.collection.count()
-        stats = store.remove("synthetic-2024-06.txt")
+        # keeping one generation only, its vectors go at once (tests/test_store_generations.py
+        # checks that a kept previous generation keeps them)
+        only_one = settings.model_copy(update={"index_keep_generations": 1})
+        stats = IndexStore(only_one, fake_embedder).remove("synthetic-2024-06.txt")
         assert stats.removed == n_synth
         store = IndexStore(settings, fake_embedder)
         assert store.sources() == ["changzhi-2024-05.txt"]
