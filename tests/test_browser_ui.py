@@ -35,6 +35,8 @@ def test_navigator_form(server, browser):  # noqa: F811
         page.get_by_test_id("stMultiSelect").click()
         page.get_by_role("option", name=cond, exact=True).click()
         page.keyboard.press("Escape")
+        # the chip is drawn before the next pick (a loaded machine redraws slowly)
+        page.get_by_test_id("stMultiSelect").get_by_text(cond, exact=True).wait_for(timeout=30_000)
     chips = page.get_by_test_id("stMultiSelect").inner_text()
     assert "低保边缘" not in chips and "低保" in chips and "中度失能" in chips
     page.get_by_role("button", name="查看可享受的待遇").click()
@@ -54,8 +56,13 @@ def test_list_answer_from_the_chat_keeps_its_first_sentence_in_view(server, brow
     first = page.locator(".ga-answer p", has_text="按您说的情况").last
     assert first.is_visible()
     assert page.locator(".ga-answer ol li").count() >= 10  # a numbered list, not one paragraph
-    page.wait_for_timeout(2500)  # the page brings the answer's start into view once it is drawn
-    box = first.bounding_box()
+    # the page brings the answer's start into view once it is drawn (poll: a loaded machine is slow)
+    box = None
+    for _ in range(30):
+        page.wait_for_timeout(500)
+        box = first.bounding_box()
+        if box is not None and 0 <= box["y"] < 1000:
+            break
     assert box is not None and 0 <= box["y"] < 1000, box  # on screen when the answer is done
     page.screenshot(path=str(ARTIFACTS / "list-answer.png"))
     page.close()

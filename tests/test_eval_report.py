@@ -155,9 +155,15 @@ def test_qa_page_and_report_share_one_spec_function() -> None:
     assert (
         in_report["hit@k: a gold quote among the top k passages"].to_dict() == eval_pkg.hit_at_k(m).to_dict()
     )
-    source = (REPO_ROOT / "ui" / "qa.py").read_text(encoding="utf-8")
+    # the QA page draws its report through ui/report_view.py, with the report's own spec function
+    assert "from ui.report_view import show_metrics" in (REPO_ROOT / "ui" / "qa.py").read_text(
+        encoding="utf-8"
+    )
+    source = (REPO_ROOT / "ui" / "report_view.py").read_text(encoding="utf-8")
     assert "st.altair_chart(pass_rate_by_type(metrics)" in source
-    assert "st.bar_chart" not in source and ".interactive(" not in source
+    for page in ("qa.py", "report_view.py"):
+        text = (REPO_ROOT / "ui" / page).read_text(encoding="utf-8")
+        assert "st.bar_chart" not in text and ".interactive(" not in text
 
 
 def test_qa_page_renders_the_report_chart_spec(tmp_path: Path, monkeypatch) -> None:
@@ -170,12 +176,19 @@ def test_qa_page_renders_the_report_chart_spec(tmp_path: Path, monkeypatch) -> N
     (run / "results.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in ROWS), encoding="utf-8"
     )
+    from assistant import hash_token
+
     monkeypatch.setenv("GAZETTE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GAZETTE_STAFF_TOKEN_HASH", hash_token("staff token for tests"))
     at = AppTest.from_file(str(REPO_ROOT / "ui" / "qa.py"), default_timeout=60)
     at.run()
     assert not at.exception, at.exception
+    assert not at.get("vega_lite_chart")  # nothing for a visitor who is not staff
+    at.text_input(key="staff_token").set_value("staff token for tests")
+    at.button[0].click().run()  # the staff login form's submit button
+    assert not at.exception, at.exception
     shown = at.get("vega_lite_chart")
-    assert len(shown) == 1
+    assert len(shown) == 2  # pass rate by type, hit@k
     page = json.loads(shown[0].proto.spec)
     spec = charts.pass_rate_by_type(m).to_dict()
     # Streamlit moves the data into the message and sizes the chart; the drawing is the spec's
