@@ -156,11 +156,12 @@ class ShortForms:
 
     * an ordered subsequence of a name's core that keeps its first character: 节能法 for
       节约能源法, 不动产登记条例 for 不动产登记暂行条例;
-    * for an interpretation or 规定 (or "X司法解释"), words the name's subject contains as they
-      stand: 融资租赁司法解释 for 关于审理融资租赁合同纠纷案件…的解释; a trailing 罪 stands for a
+    * for an interpretation of the highest court or procuratorate (its 解释/规定/批复/决定, or
+      "X司法解释"), words the name's subject contains as they stand: 融资租赁司法解释 for 关于审理融资租赁合同纠纷案件…的解释; a trailing 罪 stands for a
       criminal case (袭警罪司法解释);
 
-    and a long name's head words (选举法 for …代表大会选举法). A full title (中华人民共和国…) is
+    and a long law's head words (选举法 for …代表大会选举法). A prefix of the core that leaves more
+    than it keeps is a longer name's first word, no short form (规划条例). A full title (中华人民共和国…) is
     never read as a short form. Where several texts fit, those whose
     core the short form leaves least of win; a tie is for the asker to settle."""
 
@@ -237,16 +238,17 @@ class ShortForms:
 def _fits(form: str, c: _Core, common: bool) -> bool:
     """``form`` names ``c`` by the rules of ShortForms; ``common``: the words are inside more
     names than a name would be, so they count only from a name's first character."""
-    inside = c.judicial or c.kind in ("解释", "规定") or _head(form, c.core)
+    inside = c.judicial or (c.kind == "法" and _head(form, c.core))
     if not common and form in c.core and inside:
         return True
-    if form[0] != c.core[0]:
-        return False
+    if form[0] != c.core[0] or (c.core.startswith(form) and 2 * len(form) < len(c.core)):
+        return False  # a prefix leaving more than it keeps is a longer name's first word (规划条例)
     rest = iter(c.core)  # an iterator: each character found after the one before
     return all(ch in rest for ch in form)
 
 
 def _head(form: str, core: str) -> bool:
-    """A long compound name's head words (选举法 for …代表大会和…代表大会选举法): the last words of a
-    core at least four times as long, so 合同法 never names 劳动合同法."""
+    """A long compound law's head words (选举法 for …代表大会和…代表大会选举法): the last words of a
+    core at least four times as long, so 合同法 never names 劳动合同法. Laws only: a local
+    条例/办法 (…服务收费办法) often ends in a national one's last words."""
     return core.endswith(form) and len(core) >= 4 * len(form)

@@ -258,6 +258,8 @@ INVENTED = [
     "最高人民法院、最高人民检察院关于办理盗伐云杉刑事案件适用法律若干问题的解释",
     "最高人民法院关于适用《中华人民共和国蓝莓种植推广法》若干问题的规定（二）",
     "松针收购管理办法（试行）",
+    "规划环境评价管理条例",
+    "园林协会苗木收费办法",
 ]
 
 
@@ -307,6 +309,8 @@ def test_short_forms_by_general_rules(invented, question, title):
         "中华人民共和国蓝莓推广法第二条",  # a full title not indexed names nothing
         "蓝莓法规第二条",  # 法 of 法规 ends no name
         "根据相关规定第二条",
+        "市规划条例第二条",  # a prefix leaving more than it keeps: a longer name's first word
+        "关于收费办法第二条",  # head words count for a law only
     ],
 )
 def test_what_is_no_short_form(invented, question):
