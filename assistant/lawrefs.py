@@ -137,6 +137,7 @@ MAX_SHORT = 16
 # what follows a name: an article, 的/里/中, a closing mark, punctuation, the end
 NAME_END = re.compile(rf"^(?:$|[第的里中》()\d,，。？?！!、和与及]|[{_CN}]+条)")
 COMMON = 3  # words inside more names than this are common words (相关, 管理), not a name
+WORDS_INSIDE = 10_000  # the rank of a fit by words inside a name: behind any first-character fit
 STATE = "中华人民共和国"
 
 
@@ -218,16 +219,17 @@ class ShortForms:
         kinds = JUDICIAL_KINDS if kind == "司法解释" else (kind,)
         best: dict[str, int] = {}
         inside = {c.title for k in kinds for c in self.cores.get(k, ()) if short in c.core}
-        common = len(inside) > COMMON
+        # "X司法解释" names interpretations about X however many there are (then it asks which)
+        common = len(inside) > COMMON and not (kind == "司法解释" and len(short) >= 3)
         for k in kinds:
             for c in self.cores.get(k, ()):
-                if c.mark != mark or (kind == "司法解释" and not c.judicial):
+                if (mark and c.mark != mark) or (kind == "司法解释" and not c.judicial):
                     continue
                 for form in (short, short[:-1] if short.endswith("罪") and c.criminal else None):
                     if not form or len(form) < 2 or len(form) > len(c.core):
                         continue
-                    if _fits(form, c, common):
-                        left = len(c.core) - len(form)
+                    left = _fits(form, c, common)
+                    if left is not None:
                         best[c.title] = min(best.get(c.title, left), left)
         if not best:
             return set()
@@ -235,16 +237,18 @@ class ShortForms:
         return {t for t, left in best.items() if left == least}
 
 
-def _fits(form: str, c: _Core, common: bool) -> bool:
-    """``form`` names ``c`` by the rules of ShortForms; ``common``: the words are inside more
-    names than a name would be, so they count only from a name's first character."""
+def _fits(form: str, c: _Core, common: bool) -> int | None:
+    """How much of ``c``'s core ``form`` leaves when it names ``c`` by the rules of ShortForms
+    (less is a closer fit), else None. ``common``: the words are inside more names than a name
+    would be, so they count only from a name's first character. A fit by words inside the name
+    ranks behind every fit from the first character, and such fits tie with each other."""
+    short_prefix = c.core.startswith(form) and 2 * len(form) < len(c.core)  # 规划条例: a first word
+    if form[0] == c.core[0] and not short_prefix:
+        rest = iter(c.core)  # an iterator: each character found after the one before
+        if all(ch in rest for ch in form):
+            return len(c.core) - len(form)
     inside = c.judicial or (c.kind == "法" and _head(form, c.core))
-    if not common and form in c.core and inside:
-        return True
-    if form[0] != c.core[0] or (c.core.startswith(form) and 2 * len(form) < len(c.core)):
-        return False  # a prefix leaving more than it keeps is a longer name's first word (规划条例)
-    rest = iter(c.core)  # an iterator: each character found after the one before
-    return all(ch in rest for ch in form)
+    return WORDS_INSIDE if not common and inside and form in c.core else None
 
 
 def _head(form: str, core: str) -> bool:

@@ -260,6 +260,7 @@ INVENTED = [
     "松针收购管理办法（试行）",
     "规划环境评价管理条例",
     "园林协会苗木收费办法",
+    "最高人民法院关于适用《中华人民共和国蓝莓种植推广法》若干问题的规定（三）",
 ]
 
 
@@ -293,6 +294,7 @@ def invented():
         ("盗伐云杉罪司法解释第二条", 6),  # 罪: a criminal case
         ("蓝种法司法解释二第二条", 7),  # the series mark after the type word
         ("松针收购管理办法第二条", 8),  # （试行） dropped
+        ("蓝种法司法解释(三)第二条", 11),
     ],
 )
 def test_short_forms_by_general_rules(invented, question, title):
@@ -322,3 +324,9 @@ def test_a_short_form_fitting_several_asks_which(invented):
     look = invented.lookup("云杉木材司法解释第二条")
     assert look is not None and not look.found and "哪一部" in look.text
     assert INVENTED[3] in look.text and INVENTED[4] in look.text
+
+
+def test_no_series_mark_fits_every_member_of_a_series(invented):
+    look = invented.lookup("蓝种法司法解释第二条")
+    assert look is not None and not look.found and "哪一部" in look.text
+    assert INVENTED[7] in look.text and INVENTED[11] in look.text
