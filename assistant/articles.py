@@ -12,7 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.lawrefs import ArticleRef, asked_edition, cn_numeral, find_refs, label_key, split_article
+from assistant.lawrefs import (
+    ArticleRef,
+    ShortForms,
+    asked_edition,
+    cn_numeral,
+    find_refs,
+    label_key,
+    split_article,
+)
 from core.textnorm import fold
 from store.articles import LawText
 
@@ -23,7 +31,8 @@ INSIDE_TITLE = re.compile(r"^》?(?:的)?(?:通知|意见|决定|实施方案|�
 OTHER_DOCUMENT = re.compile(
     r"[^的》\s](?:解释|规定|条例|细则|办法|决定|意见|通知|批复|答复|修正案)(?:[(（][^)）]*[)）])?》?(?:里面|里|中|当中)?$"
 )
-BARE_GAP = re.compile(r"^[》的\s]{0,2}$")  # 43条 / 四十三条 count only right after the name
+# 43条 / 四十三条 count only right after the name ("…条例里面25条" too)
+BARE_GAP = re.compile(r"^》?的?(?:里面|里|中|当中)?的?$")
 MAX_CANDIDATES = 8
 
 
@@ -91,6 +100,7 @@ class ArticleDesk:
         self._by_start: dict[str, list[str]] = {}  # first two characters -> names
         for name in self.names:
             self._by_start.setdefault(name[:2], []).append(name)
+        self.short = ShortForms(self.names)
 
     def __bool__(self) -> bool:
         return bool(self.editions)
@@ -104,10 +114,12 @@ class ArticleDesk:
             for name in self._by_start.get(text[i : i + 2], ())
             if text.startswith(name, i)
         ]
+        spans = [(s, e, self.full.get(name) or self.names[name]) for s, e, name in found]
+        spans += self.short.find(text, {e for _, e, _ in found})
         taken: list[tuple[int, int, set[str]]] = []
-        for start, end, name in sorted(found, key=lambda f: f[0] - f[1]):  # longest first
+        for start, end, titles in sorted(spans, key=lambda f: f[0] - f[1]):  # longest first
             if not any(s <= start and end <= e for s, e, _ in taken) and not INSIDE_TITLE.match(text[end:]):
-                taken.append((start, end, self.full.get(name) or self.names[name]))
+                taken.append((start, end, titles))
         return sorted(taken, key=lambda m: m[0])
 
     def lookup(self, question: str, context: str = "", as_of: str | None = None) -> Lookup | None:

@@ -185,9 +185,11 @@ def blind(gold, desk: ArticleDesk, path: Path) -> dict:
                 and (f.edition.date or "") == edition
                 and label_key(f.label) == key
             )
+            score["article_questions"] += 1
             score["whole"] += ok and fold(f.text) == fold(want.text)
             score["wrong"] += bool(f) and not ok
         score["right"] += ok
+        score["article_right"] += ok and expect == "article"
         if not ok:
             misses.append({"q": item["question"], "got": look.text[:80] if look else None})
     return {"blind": dict(score), "misses": misses}
@@ -212,8 +214,10 @@ def main() -> None:
         result = blind(gold, desk, args.questions)
         b = result["blind"]
         print(
-            f"blind questions {b.get('questions', 0)}: right {b.get('right', 0)}, whole {b.get('whole', 0)}, "
-            f"another article or text quoted {b.get('wrong', 0)}"
+            f"blind questions {b.get('questions', 0)}: right {b.get('right', 0)} (of these, asked back, "
+            f"said missing or quoted nothing as expected: {b.get('right', 0) - b.get('article_right', 0)}); "
+            f"article questions {b.get('article_questions', 0)}: right {b.get('article_right', 0)}, "
+            f"whole {b.get('whole', 0)}; another article or text quoted {b.get('wrong', 0)}"
         )
         for m in result["misses"][:30]:
             print("  miss:", m)

@@ -20,6 +20,7 @@ STATE = "中华人民共和国"
 # that are not themselves a quotation or a 的-phrase
 ISSUERS = re.compile(r"^[^的《》]{2,40}?(?=关于)")
 EDITION = re.compile(r"[（(]\s*\d{4}年?[^）)]{0,8}[）)]$")  # （2018年）, （2018年修正）, (2004)
+TRIAL = re.compile(r"[（(](?:试行|暂行|草案)[）)]$")  # 办法（试行）: called without the mark
 SERIAL = re.compile(r"[（(][一二三四五六七八九十]+[）)]$")  # （二）: one of a numbered series
 QUOTED = re.compile(r"《([^》]+)》")
 # 关于X的规定 / 关于X的若干规定: the general form of an interpretation's or regulation's title
@@ -40,7 +41,7 @@ ARTICLE_LABEL = re.compile(r"^第([零〇一二三四五六七八九十百千]+)
 
 def short_names(title: str) -> list[str]:
     """The names a text is called by besides its full title, by general rules:
-    中华人民共和国X法 -> X法; 《》 dropped; a trailing edition (（2018年修正）) dropped; the issuer
+    中华人民共和国X法 -> X法; 《》 dropped; a trailing edition (（2018年修正）) or （试行） dropped; the issuer
     before 关于 dropped; 关于X的解释/规定 forms shortened to X解释 with X trimmed
     (审理X案件适用法律若干问题 -> X), keeping a （二） series mark."""
     names: list[str] = []
@@ -53,6 +54,7 @@ def short_names(title: str) -> list[str]:
     add(QUOTED.sub(r"\1", title).replace(STATE, ""))  # 宪法修正案（2018年）: the edition kept
     base = EDITION.sub("", title)
     add(base)
+    add(TRIAL.sub("", base))
     unquoted = QUOTED.sub(r"\1", base)
     add(unquoted)
     for form in list(dict.fromkeys([base, unquoted])):

@@ -245,3 +245,88 @@ def test_an_index_from_before_the_catalogue_gets_one_without_embedding(law_index
     run_ingest(settings, fake_embedder, files)
     assert len(fake_embedder.embedded) == embedded
     assert len(read_catalogue(settings)) == 3  # every indexed law, not only the inputs
+
+
+# -- short forms no suffix rule derives (invented names: no real law's abbreviation is listed) --
+INVENTED = [
+    "中华人民共和国蓝莓种植推广法",
+    "中华人民共和国蓝莓种植推广法实施条例",
+    "中华人民共和国全国蓝莓协会和各地草莓协会代表选举法",
+    "最高人民法院关于审理云杉木材买卖纠纷案件适用法律若干问题的解释",
+    "最高人民法院关于审理云杉木材运输纠纷案件适用法律若干问题的解释",
+    "最高人民法院关于审理涉及山地茶园承包纠纷案件适用法律问题的规定",
+    "最高人民法院、最高人民检察院关于办理盗伐云杉刑事案件适用法律若干问题的解释",
+    "最高人民法院关于适用《中华人民共和国蓝莓种植推广法》若干问题的规定（二）",
+    "松针收购管理办法（试行）",
+    "规划环境评价管理条例",
+    "园林协会苗木收费办法",
+    "最高人民法院关于适用《中华人民共和国蓝莓种植推广法》若干问题的规定（三）",
+]
+
+
+@pytest.fixture(scope="module")
+def invented():
+    texts = [
+        store_articles.LawText(
+            doc_id=f"d{i}",
+            title=title,
+            names=short_names(title),
+            edition="2020-01-01",
+            category="",
+            source=f"x/{i}.md",
+            articles=[(f"第{n}条", f"{title}的第{n}条正文。") for n in "一二三"],
+        )
+        for i, title in enumerate(INVENTED)
+    ]
+    return ArticleDesk(texts)
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("蓝种法第二条是怎么规定的", 0),  # a subsequence keeping the first character and 法
+        ("请提供蓝种法实施条例第二条", 1),  # the type word decides: 条例, not the law
+        ("我想查一下蓝莓推广法里面2条讲的是什么", 0),
+        ("选举法的第二条", 2),  # a long name's head words
+        ("云杉木材买卖司法解释第二条", 3),  # words the subject contains + 司法解释
+        ("木材运输司法解释第2条", 4),
+        ("茶园承包纠纷规定第二条", 5),
+        ("盗伐云杉罪司法解释第二条", 6),  # 罪: a criminal case
+        ("蓝种法司法解释二第二条", 7),  # the series mark after the type word
+        ("松针收购管理办法第二条", 8),  # （试行） dropped
+        ("蓝种法司法解释(三)第二条", 11),
+    ],
+)
+def test_short_forms_by_general_rules(invented, question, title):
+    look = invented.lookup(question)
+    assert look is not None and look.found, question
+    assert look.found[0].edition.title == INVENTED[title]
+    assert look.found[0].label == "第二条"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "种植推广法第二条",  # drops the first character, and is no head of a long name
+        "中华人民共和国蓝莓推广法第二条",  # a full title not indexed names nothing
+        "蓝莓法规第二条",  # 法 of 法规 ends no name
+        "根据相关规定第二条",
+        "市规划条例第二条",  # a prefix leaving more than it keeps: a longer name's first word
+        "关于收费办法第二条",  # head words count for a law only
+    ],
+)
+def test_what_is_no_short_form(invented, question):
+    look = invented.lookup(question)
+    assert look is None or not look.found, (question, look.text[:80])
+
+
+def test_a_short_form_fitting_several_asks_which(invented):
+    look = invented.lookup("云杉木材司法解释第二条")
+    assert look is not None and not look.found and "哪一部" in look.text
+    assert INVENTED[3] in look.text and INVENTED[4] in look.text
+
+
+def test_no_series_mark_fits_every_member_of_a_series(invented):
+    look = invented.lookup("蓝种法司法解释第二条")
+    assert look is not None and not look.found and "哪一部" in look.text
+    assert INVENTED[7] in look.text and INVENTED[11] in look.text
