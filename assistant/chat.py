@@ -93,29 +93,31 @@ class Assistant:
         """The embedding model the index was built with (loaded lazily on first use)."""
         return self.retriever.embedder
 
+    # documents, chunks and texts follow a new index generation like answers do (``_live``)
     def documents(self) -> list[DocInfo]:
         """Every indexed document (gazette documents and laws), with validity as the lists state it."""
-        return list(self.retriever.docs.values())
+        return list(self._live().retriever.docs.values())
 
     def document(self, doc_id: str) -> DocInfo | None:
-        return self.retriever.docs.get(doc_id)
+        return self._live().retriever.docs.get(doc_id)
 
     def chunk(self, chunk_id: str) -> Chunk | None:
-        return self.retriever.by_id.get(chunk_id)
+        return self._live().retriever.by_id.get(chunk_id)
 
     def chunks(self, doc_id: str | None = None) -> list[Chunk]:
         """Indexed chunks in reading order: one document's, or all."""
+        live = self._live().retriever
         if doc_id is None:
-            return list(self.retriever.chunks)
-        return list(self.retriever.by_doc.get(doc_id, []))
+            return list(live.chunks)
+        return list(live.by_doc.get(doc_id, []))
 
     def section_text(self, section: str) -> str:
         """The whole text of a section (all its chunks), for "show the whole clause"."""
-        return self.retriever.section_text(section)
+        return self._live().retriever.section_text(section)
 
     def doc_texts(self) -> dict[str, str]:
         """Document id -> its printed text: what quotes are checked against."""
-        return self.retriever.store.doc_texts()
+        return self._live().retriever.store.doc_texts()
 
     def law_article(self, citation: str, as_of: str | None = None):
         """The article(s) a law citation names ("《…法》第八十二条" in a gazette table), whole,

@@ -199,6 +199,15 @@ class TestLiveReaders:
         third = bot.ask(question)
         assert third.answer == first.answer
 
+    def test_documents_and_chunks_follow_a_new_generation_too(self, settings, fake_embedder):
+        run_ingest(settings, fake_embedder, [GAZETTE])
+        bot = Assistant(settings, Retriever(settings, fake_embedder))
+        before = {d.source for d in bot.documents()}
+        run_ingest(settings, fake_embedder, [SYNTH])
+        assert {d.source for d in bot.documents()} == before | {SYNTH.name}
+        assert {c.source for c in bot.chunks()} == {GAZETTE.name, SYNTH.name}
+        assert any(d.source == SYNTH.name for d in bot.documents())
+
     def test_a_retriever_keeps_its_generation_until_reopened(self, settings, fake_embedder):
         run_ingest(settings, fake_embedder, [GAZETTE])
         r = Retriever(settings, fake_embedder)
