@@ -192,12 +192,12 @@ class Assistant:
             None if doc_ids else navigator.navigation_answer(text, self.retriever.chunks, self.retriever.docs)
         )
         if nav is not None:  # "what can this person get?": every benefit row, by its who-cell
-            timings["total"] = _ms(t0)
+            timings["total"] = ms_since(t0)
             yield events.final(
                 nav.model_copy(update={"passages": [h.passage() for h in hits], "timings_ms": timings})
             )
             return
-        timings["retrieve"] = _ms(t)
+        timings["retrieve"] = ms_since(t)
         verdict = self.judge(q, hits)
         if verdict is not None:
             related = [
@@ -223,10 +223,10 @@ class Assistant:
                 notes.extend([generated.note] if generated.note else [])
                 yield events.status("kept", "大模型的回答已逐项核对原文。")
         yield from events.text_pieces(draft.text)
-        timings["generate"] = _ms(t)
+        timings["generate"] = ms_since(t)
         citations, cite_notes = citations_of(draft.pieces, self.folded_docs)
         notes.extend(cite_notes)
-        timings["total"] = _ms(t0)
+        timings["total"] = ms_since(t0)
         yield events.final(
             Answer(
                 question=text,
@@ -332,6 +332,3 @@ def _common_title_words(titles: list[str]) -> list[str]:
         return []
     counts = Counter(w for t in titles for w in set(tokenize(t)) if len(w) >= 2)
     return sorted((w for w, n in counts.items() if n >= len(titles) / 2), key=len, reverse=True)
-
-
-_ms = ms_since

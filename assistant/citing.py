@@ -49,20 +49,7 @@ def citations_of(pieces: list[Piece], folded_docs: dict[str, str]) -> tuple[list
             if not fold(quote) or key in seen:
                 continue
             seen.add(key)
-            c = p.chunk
-            out.append(
-                Citation(
-                    doc_number=c.doc_number,
-                    doc_title=c.doc_title,
-                    section=c.section,
-                    quote=quote,
-                    chunk_id=c.chunk_id,
-                    source=c.source,
-                    page=c.page,
-                    issue=c.issue,
-                    status=c.status,
-                )
-            )
+            out.append(Citation.of(p.chunk, quote))
     return out, notes
 
 

@@ -53,19 +53,7 @@ def article_answer(
         chunk = _chunk(retriever, f)
         if chunk is None or not fold(f.text) or fold(f.text) not in folded_docs.get(f.doc_id, ""):
             return None
-        citations.append(
-            Citation(
-                doc_number=None,
-                doc_title=chunk.doc_title,
-                section=chunk.section,
-                quote=f.text,
-                chunk_id=chunk.chunk_id,
-                source=chunk.source,
-                page=chunk.page,
-                issue=chunk.issue,
-                status=chunk.status,
-            )
-        )
+        citations.append(Citation.of(chunk, f.text))
         passages.append(
             Passage(
                 chunk_id=chunk.chunk_id,

@@ -385,19 +385,7 @@ def citations(nav: Navigation) -> list[Citation]:
     for b in (*nav.eligible, *nav.unclear):
         c, d = b.chunk, b.doc
         for q in b.quotes:
-            out.append(
-                Citation(
-                    doc_number=c.doc_number,
-                    doc_title=c.doc_title,
-                    section=c.section,
-                    quote=q,
-                    chunk_id=c.chunk_id,
-                    source=c.source,
-                    page=c.page,
-                    issue=c.issue,
-                    status=d.status if d else c.status,
-                )
-            )
+            out.append(Citation.of(c, q, status=d.status if d else None))
     return out
 
 

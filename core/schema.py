@@ -143,6 +143,22 @@ class Citation(BaseModel):
     issue: str | None = None
     status: Status | None = None
 
+    @classmethod
+    def of(cls, chunk: Chunk, quote: str, status: Status | None = None) -> Citation:
+        """``quote`` (verbatim in ``chunk``'s document) cited at ``chunk``'s place; ``status``
+        overrides the chunk's when the document's validity is known better."""
+        return cls(
+            doc_number=chunk.doc_number,
+            doc_title=chunk.doc_title,
+            section=chunk.section,
+            quote=quote,
+            chunk_id=chunk.chunk_id,
+            source=chunk.source,
+            page=chunk.page,
+            issue=chunk.issue,
+            status=status or chunk.status,
+        )
+
 
 class Answer(BaseModel):
     """What ask() returns; serialised as one line of answers.jsonl."""
