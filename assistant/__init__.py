@@ -14,9 +14,10 @@ Importing the package loads no model and opens no index.
 """
 
 from assistant import present
-from assistant.access import hash_token, is_staff, staff_configured
+from assistant.access import api_key_ok, hash_token, is_staff, staff_configured
 from assistant.chat import Assistant
 from assistant.feedback import RATINGS, FeedbackRecord, FeedbackStore, csv_safe, mask_personal, question_hash
+from assistant.feedback_server import ServerFeedbackStore, open_feedback
 from assistant.inputs import QuestionError
 from assistant.langchain import GazetteRetriever
 from assistant.llm import LLMBusyError, LLMError
@@ -40,6 +41,7 @@ from core.textnorm import fold
 from store.index import IndexMismatchError, IndexMissingError, IndexUnavailableError, index_manifest
 
 __all__ = [
+    "api_key_ok",
     "NAVIGATOR_DISCLAIMER",
     "NAVIGATOR_FLOOR",
     "NAVIGATOR_NOTE",
@@ -65,6 +67,7 @@ __all__ = [
     "Passage",
     "Profile",
     "QuestionError",
+    "ServerFeedbackStore",
     "Settings",
     "conditions_in",
     "csv_safe",
@@ -75,6 +78,7 @@ __all__ = [
     "is_staff",
     "mask_personal",
     "navigate",
+    "open_feedback",
     "navigation_answer",
     "present",
     "profile_from_question",

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
+from functools import lru_cache
 
 from core.settings import Settings
 
@@ -34,6 +35,7 @@ def hash_token(token: str, *, salt: str | None = None, iterations: int = ITERATI
     return f"{PBKDF2}${iterations}${salt}${digest.hex()}"
 
 
+@lru_cache(maxsize=256)  # PBKDF2 costs ~0.1 s: an API client sends its key with every request
 def token_matches(token: str, stored: str) -> bool:
     """Whether ``token`` is the one ``stored`` was made from (constant-time compare)."""
     if not token or not stored:
@@ -67,3 +69,10 @@ def is_staff(
             return True
     stored = settings.staff_token_hash.get_secret_value() if settings.staff_token_hash else ""
     return bool(token) and token_matches(token or "", stored)
+
+
+def api_key_ok(settings: Settings, key: str | None) -> bool:
+    """Whether a request may use the API: no key is configured, or ``key`` is the configured one
+    (stored, like the staff token, only as its hash: ``GAZETTE_API_KEY_HASH``)."""
+    stored = settings.api_key_hash.get_secret_value() if settings.api_key_hash else ""
+    return not stored or token_matches(key or "", stored)

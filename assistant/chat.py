@@ -119,6 +119,22 @@ class Assistant:
         """Document id -> its printed text: what quotes are checked against."""
         return self._live().retriever.store.doc_texts()
 
+    def status(self) -> dict:
+        """What this assistant serves: the index generation, its models and size (``/readyz``)."""
+        live = self._live()
+        manifest = live.retriever.store.manifest() or {}
+        return {
+            "generation": live.retriever.store.generation,
+            "built_at": manifest.get("built_at"),
+            "embedding_model": manifest.get("embedding_model") or self.settings.embedding_model,
+            "answer_mode": self.settings.answer_mode,
+            "chat_model": {"local": "local-llm", "openai": self.settings.openai_model}.get(
+                self.settings.answer_mode
+            ),
+            "documents": len(live.retriever.docs),
+            "chunks": len(live.retriever.chunks),
+        }
+
     def law_article(self, citation: str, as_of: str | None = None):
         """The article(s) a law citation names ("《…法》第八十二条" in a gazette table), whole,
         in the edition in force on ``as_of`` (the citing document's date); None when it names none."""

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from assistant.navigator import NOTE as NAVIGATOR_NOTE
+
 log = logging.getLogger(__name__)
 
 RATINGS = {0: "down", 1: "up"}  # st.feedback("thumbs") returns 0 for 👎 and 1 for 👍
@@ -105,12 +107,73 @@ class FeedbackRecord(BaseModel):
     created_at: str = ""
     updated_at: str = ""
 
+    @classmethod
+    def for_answer(
+        cls,
+        answer_id: str,
+        rating: str,
+        answer: dict,
+        *,
+        comment: str = "",
+        model: str = "",
+        index_version: str = "",
+    ) -> FeedbackRecord:
+        """A rating of one shown answer (its answer JSON); the question is not kept for an answer
+        about a reader's own circumstances (the benefits navigator's)."""
+        private = NAVIGATOR_NOTE in (answer.get("notes") or [])
+        question = "" if private else str(answer.get("question") or "")
+        cited = dict.fromkeys(c.get("doc_number") or "" for c in answer.get("citations") or [])
+        return cls(
+            answer_id=answer_id,
+            rating=rating,
+            comment=comment or "",
+            answer_mode=str(answer.get("mode") or ""),
+            model=model,
+            index_version=index_version,
+            question_hash=question_hash(question),
+            question=question,
+            refused=bool(answer.get("refused")),
+            doc_numbers=" ".join(cited).strip(),
+        )
 
-def _now() -> str:
+
+def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class FeedbackStore:
+class Exports:
+    """What every feedback store derives from its records."""
+
+    def list(self, limit: int | None = None) -> list[FeedbackRecord]:
+        raise NotImplementedError
+
+    def remove(self, answer_id: str) -> bool:
+        raise NotImplementedError
+
+    def counts(self) -> dict[str, int]:
+        out = {"up": 0, "down": 0}
+        for rec in self.list():
+            out[rec.rating] += 1
+        return out
+
+    def to_csv(self) -> str:
+        """Every record as CSV (UTF-8 text with a header row; open in a spreadsheet)."""
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(COLUMNS)
+        for rec in self.list():
+            data = rec.model_dump()
+            writer.writerow([int(data[c]) if c == "refused" else csv_safe(data[c]) for c in COLUMNS])
+        return buf.getvalue()
+
+
+def masked(rec: FeedbackRecord) -> FeedbackRecord:
+    return rec.model_copy(
+        update={"question": mask_personal(rec.question), "comment": mask_personal(rec.comment)}
+    )
+
+
+class FeedbackStore(Exports):
     """The feedback table in one SQLite file; each call opens its own short connection (thread-safe)."""
 
     def __init__(self, path: Path):
@@ -131,10 +194,8 @@ class FeedbackStore:
 
     def record(self, rec: FeedbackRecord) -> FeedbackRecord:
         """Store a rating; rating the same answer again replaces the rating and keeps the comment."""
-        now = _now()
-        rec = rec.model_copy(
-            update={"question": mask_personal(rec.question), "comment": mask_personal(rec.comment)}
-        )
+        now = now_iso()
+        rec = masked(rec)
         with self._connect() as db:
             db.execute(
                 """
@@ -169,7 +230,7 @@ class FeedbackStore:
         with self._connect() as db:
             cur = db.execute(
                 "UPDATE feedback SET comment = ?, updated_at = ? WHERE answer_id = ?",
-                (mask_personal(comment.strip()), _now(), answer_id),
+                (mask_personal(comment.strip()), now_iso(), answer_id),
             )
         if cur.rowcount:
             log.info("feedback comment on answer %s (%d chars)", answer_id, len(comment.strip()))
@@ -219,23 +280,6 @@ class FeedbackStore:
             args = (int(limit),)
         with self._connect() as db:
             return [_record(r) for r in db.execute(sql, args).fetchall()]
-
-    def counts(self) -> dict[str, int]:
-        with self._connect() as db:
-            rows = db.execute("SELECT rating, COUNT(*) FROM feedback GROUP BY rating").fetchall()
-        out = {"up": 0, "down": 0}
-        out.update({r[0]: r[1] for r in rows})
-        return out
-
-    def to_csv(self) -> str:
-        """Every record as CSV (UTF-8 text with a header row; open in a spreadsheet)."""
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(COLUMNS)
-        for rec in self.list():
-            data = rec.model_dump()
-            writer.writerow([int(data[c]) if c == "refused" else csv_safe(data[c]) for c in COLUMNS])
-        return buf.getvalue()
 
 
 def _record(row: sqlite3.Row) -> FeedbackRecord:

@@ -13,13 +13,13 @@ from tqdm import tqdm
 
 from assistant import (
     Assistant,
-    FeedbackStore,
     IndexMismatchError,
     IndexMissingError,
     IndexUnavailableError,
     Settings,
     get_settings,
     hash_token,
+    open_feedback,
 )
 from cli import batch
 from core.embedding import load_embedder
@@ -92,18 +92,7 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     docs = indexed_documents(settings)
     if docs is None:
         return _err(f"no index in {settings.index_dir}; build it with `gazette-assistant ingest`")
-    rows = [
-        {
-            "id": d.id,
-            "doc_number": d.doc_number,
-            "title": d.title,
-            "date": d.date,
-            "source": d.source,
-            "status": d.status,
-            "chunks": d.chunks,
-        }
-        for d in docs
-    ]
+    rows = [d.listing() for d in docs]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
@@ -170,7 +159,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
-    store = FeedbackStore(settings.feedback_db)
+    store = open_feedback(settings)
     if args.action == "delete":
         if args.all:
             print(f"deleted {store.delete_all()} records")
@@ -188,6 +177,26 @@ def cmd_staff_hash(args: argparse.Namespace, settings: Settings) -> int:
     if len(token) < 12:
         return _err("use a token of at least 12 characters")
     print(hash_token(token))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from serve import create_app
+    from serve.telemetry import configure_logging
+
+    configure_logging(args.log_level)
+    app = create_app(settings=settings)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        proxy_headers=False,
+    )
     return 0
 
 
@@ -266,7 +275,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pf.set_defaults(func=cmd_feedback)
 
-    ps = sub.add_parser("staff-hash", help="print the hash of a staff token for GAZETTE_STAFF_TOKEN_HASH")
+    pv = sub.add_parser("serve", help="start the HTTP API (docs/api.md; replicas: docs/deployment.md)")
+    pv.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    pv.add_argument("--port", type=int, default=8000)
+    pv.add_argument(
+        "--mode", choices=["extractive", "local", "openai"], help="answer mode (default: settings)"
+    )
+    pv.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    pv.set_defaults(func=cmd_serve)
+
+    ps = sub.add_parser(
+        "staff-hash",
+        help="print the hash of a staff token or API key (GAZETTE_STAFF_TOKEN_HASH, GAZETTE_API_KEY_HASH)",
+    )
     ps.set_defaults(func=cmd_staff_hash)
     return p
 

@@ -49,6 +49,11 @@ class DocInfo(BaseModel):
     kind: Literal["gazette", "law"] = "gazette"
     chunks: int = 0
 
+    def listing(self) -> dict:
+        """The document as ``docs --json`` and ``GET /v1/documents`` list it (docs/contracts.md)."""
+        keys = ("id", "doc_number", "title", "date", "source", "status", "chunks")
+        return {k: getattr(self, k) for k in keys}
+
     @property
     def display_name(self) -> str:
         return self.doc_number or f"《{self.title}》"

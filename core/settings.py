@@ -101,6 +101,23 @@ class Settings(BaseSettings):
         90, ge=1, description="Readers' feedback older than this many days is deleted."
     )
 
+    # --- HTTP API (`gazette-assistant serve`) ------------------------------------------------
+    api_key_hash: SecretStr | None = Field(
+        None,
+        description="Hash of the API key clients send as `Authorization: Bearer KEY` (`gazette-assistant staff-hash` prints one); unset = no key needed.",
+    )
+    api_max_body_bytes: int = Field(65536, ge=1024, description="Largest request body the API accepts.")
+    api_deadline_s: float = Field(
+        60.0, gt=0, description="An API request not answered within this many seconds gets a 504 error."
+    )
+    api_concurrency: int = Field(
+        4, ge=1, description="Questions one API replica answers at once; more wait (within the deadline)."
+    )
+    api_cors_origins: list[str] = Field(
+        default_factory=list,
+        description='Origins a browser may call the API from (JSON list, e.g. ["https://portal.example"]); empty = none.',
+    )
+
     @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"

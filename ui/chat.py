@@ -79,24 +79,19 @@ def _on_feedback(msg_id: str) -> None:
         if value is None:
             store.remove(msg_id)
             return
-        answer = msg.get("answer") or {}
-        # a navigator question describes a person: its text is never stored with feedback
-        private = NAVIGATOR_NOTE in answer.get("notes", [])
-        question = "" if private else msg.get("question", "")
-        store.record(
-            FeedbackRecord(
-                answer_id=msg_id,
-                rating=RATINGS[int(value)],
+        answer = {
+            **(msg.get("answer") or {}),
+            "question": msg.get("question", ""),
+            "mode": msg.get("mode", ""),
+        }
+        store.record(  # a navigator question describes a person: for_answer never keeps its text
+            FeedbackRecord.for_answer(
+                msg_id,
+                RATINGS[int(value)],
+                answer,
                 comment=st.session_state.get(f"fbc_{msg_id}", "") or "",
-                answer_mode=msg.get("mode", ""),
                 model=msg.get("model", ""),
                 index_version=msg.get("index_version", ""),
-                question_hash=question_hash(question),
-                question=question,
-                refused=bool(answer.get("refused")),
-                doc_numbers=" ".join(
-                    dict.fromkeys(c.get("doc_number") or "" for c in answer.get("citations", []))
-                ).strip(),
             )
         )
     except Exception:  # noqa: BLE001 - feedback must never break the chat

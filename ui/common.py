@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import streamlit as st
 
 from assistant import (
     Assistant,
-    FeedbackStore,
     IndexMismatchError,
     IndexMissingError,
     Settings,
     index_manifest,
     is_staff,
+    open_feedback,
     staff_configured,
 )
 
@@ -70,15 +69,17 @@ def base_assistant(s: Settings | None = None) -> Assistant:
 
 
 @st.cache_resource(max_entries=4)
-def _feedback_store(path: str, retention_days: int) -> FeedbackStore:
-    store = FeedbackStore(Path(path))
+def _feedback_store(where: str, retention_days: int, _s: Settings):
+    store = open_feedback(_s)
     store.purge(retention_days)  # once per process; the QA page purges again when opened
     return store
 
 
-def feedback_store(s: Settings | None = None) -> FeedbackStore:
+def feedback_store(s: Settings | None = None):
+    """The one feedback store (the Chroma server's table when replicas share one, else SQLite)."""
     s = s or settings()
-    return _feedback_store(str(s.feedback_db), s.feedback_retention_days)
+    where = f"{s.chroma_host}:{s.chroma_port}/{s.collection}" if s.chroma_host else str(s.feedback_db)
+    return _feedback_store(where, s.feedback_retention_days, s)
 
 
 def model_name(s: Settings) -> str:
