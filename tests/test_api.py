@@ -192,7 +192,9 @@ def test_a_question_past_the_deadline_gets_a_504(bot):
 
 
 def test_an_api_key_guards_v1_but_not_health(bot):
-    settings = bot.settings.model_copy(update={"api_key_hash": SecretStr(hash_token("k" * 20, iterations=1000))})
+    settings = bot.settings.model_copy(
+        update={"api_key_hash": SecretStr(hash_token("k" * 20, iterations=1000))}
+    )
     with TestClient(create_app(bot, settings)) as c:
         assert c.get("/healthz").status_code == 200 and c.get("/readyz").status_code == 200
         no = c.get("/v1/documents")
