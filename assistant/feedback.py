@@ -150,6 +150,10 @@ class Exports:
     def remove(self, answer_id: str) -> bool:
         raise NotImplementedError
 
+    def delete(self, answer_id: str) -> bool:
+        """Delete one record on request (a reader asked; staff found personal data in it)."""
+        return self.remove(answer_id)
+
     def counts(self) -> dict[str, int]:
         out = {"up": 0, "down": 0}
         for rec in self.list():
@@ -243,10 +247,6 @@ class FeedbackStore(Exports):
         if cur.rowcount:
             log.info("feedback withdrawn on answer %s", answer_id)
         return bool(cur.rowcount)
-
-    def delete(self, answer_id: str) -> bool:
-        """Delete one record on request (a reader asked; staff found personal data in it)."""
-        return self.remove(answer_id)
 
     def delete_all(self) -> int:
         """Delete every record; how many there were."""

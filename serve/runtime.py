@@ -113,7 +113,7 @@ def _mapped(exc: BaseException) -> ApiError:
         return ApiError(503, "busy", str(exc) or "the language model is busy", {"Retry-After": "5"})
     if isinstance(exc, IndexUnavailableError):
         return ApiError(503, "index_unavailable", str(exc))
-    log.error("unexpected %s while streaming", type(exc).__name__, exc_info=exc)
+    log.error("unexpected %s while answering", type(exc).__name__, exc_info=exc)
     return ApiError(500, "internal_error", "the server failed to answer")
 
 
