@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -100,6 +101,7 @@ class SentenceTransformerEmbedder:
         self.path = Path(path)
         self.name: str = name or folder_name(self.path)
         self._loaded: Any = None
+        self._loading = threading.Lock()  # several threads' first questions load the weights once
         # The dimension is in the pooling config; reading it there lets an index check its
         # model (and a re-ingest with nothing new to embed finish) without loading weights.
         pooling = self.path / "1_Pooling" / "config.json"
@@ -113,15 +115,20 @@ class SentenceTransformerEmbedder:
     def _model(self) -> Any:
         """The sentence-transformers model, loaded on first use."""
         if self._loaded is None:
-            import torch
-            from sentence_transformers import SentenceTransformer
-
-            torch.set_num_threads(min(2, os.cpu_count() or 1))
-            with _quiet_loading():
-                model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
-            model.eval()
-            self._loaded = model
+            with self._loading:
+                if self._loaded is None:
+                    self._loaded = self._load()
         return self._loaded
+
+    def _load(self) -> Any:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        torch.set_num_threads(min(2, os.cpu_count() or 1))
+        with _quiet_loading():
+            model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        model.eval()
+        return model
 
     @property
     def max_seq_length(self) -> int:
@@ -157,7 +164,9 @@ class SentenceTransformerEmbedder:
         # 2-core box), but when another process holds a core, two threads spin against each
         # other and a query takes 0.2-1.2 s; one thread stays at about 22 ms.
         with _torch_threads(1):
-            vector = self._model.encode_query(text, convert_to_numpy=True, normalize_embeddings=True)
+            vector = self._model.encode_query(
+                text, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+            )
         return np.ascontiguousarray(vector, dtype=np.float32)
 
 

@@ -33,8 +33,8 @@ log = logging.getLogger("serve")
 class Runtime:
     def __init__(self, settings: Settings, bot: Assistant | None = None):
         self.settings = settings
-        self._bot = bot
-        self._load_error = ""
+        self._given = bot
+        self._bot: Assistant | None = None
         self._lock = threading.Lock()
         self.pool = ThreadPoolExecutor(max_workers=settings.api_concurrency, thread_name_prefix="answer")
         self.metrics = Metrics()
@@ -42,24 +42,28 @@ class Runtime:
 
     # -- the assistant -----------------------------------------------------------------------
     def bot(self) -> Assistant:
-        """The Assistant, opened on first need (and retried on the next request after a failure:
-        an index built after the server started is picked up without a restart)."""
+        """The Assistant, opened on first need with its embedding weights loaded (so that ready
+        means fast), and retried on the next request after a failure: an index built after the
+        server started is picked up without a restart."""
         if self._bot is not None:
             return self._bot
         with self._lock:
             if self._bot is None:
-                try:
-                    self._bot = Assistant.load(self.settings)
-                    self._load_error = ""
-                except IndexMissingError:
-                    self._load_error = "no index yet: run `gazette-assistant ingest`"
-                except IndexMismatchError as e:
-                    self._load_error = f"the index needs a rebuild ({e})"
-                except IndexUnavailableError as e:
-                    self._load_error = str(e)
-                if self._bot is None:
-                    raise ApiError(503, "not_ready", self._load_error)
+                bot = self._given or self._open()
+                bot.embedder.embed_query("预热")
+                self._bot = bot
         return self._bot
+
+    def _open(self) -> Assistant:
+        try:
+            return Assistant.load(self.settings)
+        except IndexMissingError:
+            problem = "no index yet: run `gazette-assistant ingest`"
+        except IndexMismatchError as e:
+            problem = f"the index needs a rebuild ({e})"
+        except IndexUnavailableError as e:
+            problem = str(e)
+        raise ApiError(503, "not_ready", problem)
 
     def status(self) -> dict:
         status = self.bot().status()

@@ -58,6 +58,8 @@ def configure_logging(level: str = "info") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    for chatty in ("httpx", "httpcore", "chromadb", "bm25s"):  # a line per Chroma call is noise
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
 
 
 class Metrics:

@@ -260,3 +260,16 @@ def test_metrics_request_ids_and_logs_without_the_question(client, caplog):
     assert (
         "/openapi.json" in client.get("/docs").text and client.get("/openapi.json").json()["paths"]["/v1/ask"]
     )
+
+
+def test_eight_clients_at_once_get_what_one_gets_alone(client, bot):
+    """The small CI version of bench/bench_serve.py: concurrent questions, no errors, and each
+    answer the same as asked alone (answers share one Assistant across threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [FAMILY_Q, OFFICIAL_Q, "明天的天气怎么样？", "新建地下矿山原则上要用什么采矿方法？"] * 4
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda q: client.post("/v1/ask", json={"question": q}), questions))
+    assert [r.status_code for r in got] == [200] * len(questions)
+    alone = {q: same(bot.ask(q).to_json_dict()) for q in set(questions)}
+    assert [same(r.json()) for r in got] == [alone[q] for q in questions]

@@ -182,3 +182,29 @@ def test_loading_prints_nothing(e5_folder: Path, capfd: pytest.CaptureFixture[st
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
     assert [str(w.message) for w in caught] == []
+
+
+def test_first_questions_at_once_load_the_weights_once(tmp_path, monkeypatch):
+    """A cold API replica gets several questions at once: one load, not one per thread (each
+    load held another copy of the model in memory)."""
+    import threading
+    import time
+
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text('{"word_embedding_dimension": 8}')
+    loads = []
+
+    def slow_load(self):
+        loads.append(1)
+        time.sleep(0.2)
+        return object()
+
+    monkeypatch.setattr(SentenceTransformerEmbedder, "_load", slow_load)
+    emb = SentenceTransformerEmbedder(tmp_path)
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(emb._model)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(loads) == 1 and len(got) == 8 and len({id(m) for m in got}) == 1
