@@ -108,7 +108,9 @@ class Settings(BaseSettings):
     )
     api_max_body_bytes: int = Field(65536, ge=1024, description="Largest request body the API accepts.")
     api_deadline_s: float = Field(
-        60.0, gt=0, description="An API request not answered within this many seconds gets a 504 error."
+        150.0,
+        gt=0,
+        description="An API request not answered within this many seconds gets a 504 error (above llm_timeout_s, so a slow model falls back to the extractive answer first).",
     )
     api_concurrency: int = Field(
         4, ge=1, description="Questions one API replica answers at once; more wait (within the deadline)."

@@ -7,6 +7,7 @@ passed the checker (the event protocol of ``assistant/events.py``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -33,7 +34,7 @@ from assistant import (
 from serve import errors, openai_compat
 from serve.errors import ApiError
 from serve.gate import Gate
-from serve.runtime import Runtime, stream_events
+from serve.runtime import Runtime, mapped, stream_events
 
 log = logging.getLogger("serve")
 SSE = "text/event-stream"
@@ -91,7 +92,7 @@ def build_router(rt: Runtime) -> APIRouter:
 
     @r.post("/v1/ask", summary="Answer a question from the gazette (the answer JSON contract)")
     async def ask(body: AskBody, request: Request):
-        bot = rt.bot()
+        bot = await asyncio.to_thread(rt.bot)  # may open the index: never on the event loop
         history = [t.model_dump() for t in body.history]
         deadline = rt.deadline()
         answer_id = new_answer_id()
@@ -108,11 +109,11 @@ def build_router(rt: Runtime) -> APIRouter:
         return JSONResponse(answer.to_json_dict())
 
     @r.get("/v1/documents", summary="Every indexed document (the `docs --json` keys)")
-    async def documents():
+    def documents():
         return [d.listing() for d in rt.bot().documents()]
 
     @r.get("/v1/documents/{doc_id:path}", summary="One document: metadata, its structure and its text")
-    async def document(doc_id: str):
+    def document(doc_id: str):
         bot = rt.bot()
         doc = bot.document(doc_id)
         if doc is None:
@@ -134,7 +135,7 @@ def build_router(rt: Runtime) -> APIRouter:
     @r.post(
         "/v1/feedback", status_code=201, summary="A reader's 👍/👎 on an answer (one place for all replicas)"
     )
-    async def feedback(body: FeedbackBody):
+    def feedback(body: FeedbackBody):
         rec = FeedbackRecord.for_answer(
             body.answer_id,
             body.rating,
@@ -143,46 +144,51 @@ def build_router(rt: Runtime) -> APIRouter:
             model=rt.model_name(),
             index_version=str(rt.status().get("built_at")),
         )
-        stored = await rt.run(lambda: rt.feedback().record(rec), rt.deadline())
+        stored = rt.feedback().record(rec)
         return {"answer_id": stored.answer_id, "rating": stored.rating}
 
     @r.delete(
         "/v1/feedback/{answer_id}", status_code=204, summary="Withdraw a rating (its answer id is the key)"
     )
-    async def withdraw(answer_id: str):
-        if not await rt.run(lambda: rt.feedback().delete(answer_id), rt.deadline()):
+    def withdraw(answer_id: str):
+        if not rt.feedback().delete(answer_id):
             raise ApiError(404, "no_such_feedback", f"no feedback on answer {answer_id!r}")
         return Response(status_code=204)
 
     @r.get("/v1/feedback", summary="Staff: readers' feedback (JSON, or CSV with ?format=csv)")
-    async def feedback_list(request: Request, format: Literal["json", "csv"] = "json", limit: int = 200):
+    def feedback_list(request: Request, format: Literal["json", "csv"] = "json", limit: int = 200):
         _staff_only(rt.settings, request)
         store = rt.feedback()
         if format == "csv":
-            text = await rt.run(store.to_csv, rt.deadline())
+            text = store.to_csv()
             return PlainTextResponse(
                 text,
                 media_type="text/csv; charset=utf-8",
                 headers={"Content-Disposition": 'attachment; filename="feedback.csv"'},
             )
-        records = await rt.run(lambda: store.list(limit=max(1, min(limit, 5000))), rt.deadline())
-        return {"counts": store.counts(), "records": [x.model_dump() for x in records]}
+        records = store.list()
+        counts = {"up": 0, "down": 0}
+        for x in records:
+            counts[x.rating] += 1
+        return {"counts": counts, "records": [x.model_dump() for x in records[: max(1, min(limit, 5000))]]}
 
     @r.get("/healthz", summary="Liveness: the process answers")
     async def healthz():
         return {"status": "ok"}
 
     @r.get("/readyz", summary="Readiness: the index generation and models this replica serves")
-    async def readyz():
+    def readyz():
         try:
             return {"ready": True, **rt.status()}
-        except ApiError as e:
+        except Exception as exc:  # noqa: BLE001 - not ready, whatever the reason (a Chroma server down)
+            e = mapped(exc)
             return JSONResponse(
                 {"ready": False, **errors.error_body(503, e.code, e.message)}, status_code=503
             )
 
     @r.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
-    async def metrics():
+    def metrics():
+        rt.count_documents()
         return Response(rt.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
     r.include_router(openai_compat.build_router(rt, new_answer_id, log_answer))
@@ -239,18 +245,18 @@ def create_app(bot: Assistant | None = None, settings: Settings | None = None) -
     app.state.runtime = rt
     errors.install(app)
     app.include_router(build_router(rt))
-    if settings.api_cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.api_cors_origins,
-            allow_methods=["GET", "POST", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "X-Staff-Token"],
-            expose_headers=["X-Request-ID"],
-        )
     app.add_middleware(
         Gate,
         max_body=settings.api_max_body_bytes,
         key_ok=lambda k: api_key_ok(settings, k),
         metrics=rt.metrics,
     )
+    if settings.api_cors_origins:  # outermost: errors from the gate (401, 413) carry CORS headers too
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api_cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-API-Key", "X-Request-ID", "X-Staff-Token"],
+            expose_headers=["X-Request-ID"],
+        )
     return app

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Literal
@@ -85,7 +86,7 @@ def build_router(rt, new_answer_id, log_answer) -> APIRouter:
     @r.post("/v1/chat/completions", summary="OpenAI-compatible chat; citations in the extra field `gazette`")
     async def chat(body: ChatRequest, request: Request):
         question, history = split(body.messages)
-        bot = rt.bot()
+        bot = await asyncio.to_thread(rt.bot)
         model = f"gazette-assistant-{rt.settings.answer_mode}"
         answer_id = new_answer_id()
         cid, created, deadline = "chatcmpl-" + answer_id.removeprefix("ans-"), int(time.time()), rt.deadline()

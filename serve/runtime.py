@@ -70,6 +70,11 @@ class Runtime:
         self.metrics.documents.set(status["documents"])
         return status
 
+    def count_documents(self) -> None:
+        """The documents gauge, for a scrape (not before the Assistant is open)."""
+        if self._bot is not None:
+            self.metrics.documents.set(len(self._bot.documents()))
+
     def model_name(self) -> str:
         s = self.status()
         return " + ".join(x for x in (s["embedding_model"], s["chat_model"]) if x)
@@ -104,15 +109,21 @@ class Runtime:
                 504, "deadline_exceeded", f"no answer within {self.settings.api_deadline_s:g} s; try again"
             ) from None
         except Exception as e:  # noqa: BLE001 - every failure becomes an ApiError
-            raise _mapped(e) from None
+            raise mapped(e) from None
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _mapped(exc: BaseException) -> ApiError:
+def mapped(exc: BaseException) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
+    if type(exc).__module__.split(".")[0] in ("chromadb", "httpx", "httpcore"):
+        return ApiError(
+            503,
+            "index_unavailable",
+            f"the vector store failed ({type(exc).__name__}); is the Chroma server up?",
+        )
     if isinstance(exc, LLMBusyError):
         return ApiError(503, "busy", str(exc) or "the language model is busy", {"Retry-After": "5"})
     if isinstance(exc, IndexUnavailableError):
@@ -154,6 +165,6 @@ async def stream_events(rt: Runtime, make_events, deadline: float):
         if item is done:
             return
         if isinstance(item, BaseException):
-            yield _mapped(item)
+            yield mapped(item)
             return
         yield item
