@@ -335,8 +335,12 @@ KINDS: tuple[AskKind, ...] = (
         "",
         (
             Cue(
-                r"哪天(?:印)?发|什么时候(?:印)?发|哪天签发|印发日期|发文日期|签发|落款",
-                "asks the document's date",
+                r"(?:哪天|什么时候|何时)(?:印|下)?发(?:的|布|出|文)|哪天签发|印发日期|发文日期|签发|落款",
+                "asks the document's date (每月什么时候发 asks when money is paid)",
+            ),
+            Cue(
+                r"(?:文件|通知|方案|办法|意见|决定|通告|公告|规定|文号).{0,8}(?:哪天|什么时候|何时)(?:印|下)?发",
+                "asks when a named kind of document was issued",
             ),
             Cue(
                 r"哪个文件|哪份文件|什么文件|哪个文号|文号是|谁发的|哪个单位发|发文机关|发的文",

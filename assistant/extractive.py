@@ -98,17 +98,24 @@ class ExtractiveAnswerer:
         pool = [h for h in hits if q.wants("docmeta") or not h.chunk.section.endswith("落款")] or hits
         best = pool[0]
         name = key_name(best.chunk)
-        if len(name) >= 3 and name in q.text:
-            return best  # the question names this row or clause
+        named = len(name) >= 3 and name in q.text  # the question names this row or clause…
+        strict = [k.name for k in KINDS if k.strict and k.name in q.intents]
+        if named and all(holds(kind, best.chunk.text) for kind in strict):
+            return best  # …and it holds what is asked
         close = [h for h in pool[:3] if h.score >= 0.75 * best.score]
-        # the best evidence that holds what is asked (an amount, a date, a phone number…):
-        # a close runner-up, or a passage further down from the same document
-        same_doc = [h for h in pool[3:6] if h.chunk.doc_id == best.chunk.doc_id]
-        for kind in (k.name for k in KINDS if k.strict and k.name in q.intents):
+        # the best evidence that holds what is asked (an amount, a date, a phone number…): a
+        # close runner-up, a passage further down from the same document, or one further down
+        # that matches the question at least as well by both words and meaning
+        runners = pool[1:8]
+        same_doc = [h for h in runners if h.chunk.doc_id == best.chunk.doc_id]
+        as_good = [h for h in runners if h.coverage >= best.coverage and h.dense >= best.dense]
+        for kind in strict:
             if not holds(kind, best.chunk.text):
-                for h in close + same_doc:
+                for h in close + same_doc + as_good:
                     if holds(kind, h.chunk.text):
                         return h
+        if named:
+            return best
         if q.ages:
             for h in close:
                 if any(age_fits(h.chunk.text, a) for a in q.ages):

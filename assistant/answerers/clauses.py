@@ -114,8 +114,11 @@ class ClauseAnswerer:
 
         order = sorted(range(len(candidates)), key=lambda i: -score(i))
         top = order[0]
-        second = order[1] if len(order) > 1 and score(order[1]) >= 0.6 * score(top) else None
         lead_chunk, lead, _ = candidates[top]
+        # a second sentence comes from the lead's own document, unless two are asked about
+        across = q.wants("comparison") or len(q.doc_numbers) > 1
+        seconds = [i for i in order[1:] if across or candidates[i][0].doc_id == lead_chunk.doc_id]
+        second = seconds[0] if seconds and score(seconds[0]) >= 0.6 * score(top) else None
         pieces = [Piece(lead_chunk, trim(lead))]
         head = self._list_parent(lead_chunk)
         if (

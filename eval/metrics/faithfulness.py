@@ -2,7 +2,7 @@
 
 faithful   every 文号, date and quantity (number + unit: 元, 岁/周岁, %, 年, 月, 天, 人 …)
            stated in the answer occurs in the evidence: the cited quotes, the cited chunks'
-           passage text, and the citations' 文号/title/section. Facts the question itself
+           passage text, and the citations' 文号/title/section/issue. Facts the question itself
            states are exempt.
 invented   a fact a refusal states that is found neither in the question, nor in the
            answer's passages and citations, nor — for a 文号 — anywhere in the corpus.
@@ -82,7 +82,7 @@ def evidence_parts(answer: Answer) -> list[str]:
     """What an answer's facts must come from, raw: cited quotes, citations' names, cited chunks."""
     parts: list[str] = []
     for c in answer.citations:
-        parts += [c.quote, c.doc_number or "", c.doc_title, c.section]
+        parts += [c.quote, c.doc_number or "", c.doc_title, c.section, c.issue or ""]
     parts += cited_passage_texts(answer)
     return parts
 
