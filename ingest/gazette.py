@@ -24,7 +24,12 @@ from ingest.starts import Start, find_starts
 from ingest.units import IngestError, ParsedDoc, Unit
 
 CN_NUM = "一二三四五六七八九十"
+ARTICLE_LEVEL = -1
 LEVELS: list[tuple[int, re.Pattern[str]]] = [
+    # an article-style text (办法, 细则, 条例): 第X章 › 第X节 › 第X条 › (一) › 1.
+    (-3, re.compile(rf"^第[{CN_NUM}百零〇]+章")),
+    (-2, re.compile(rf"^第[{CN_NUM}百零〇]+节")),
+    (ARTICLE_LEVEL, re.compile(rf"^第[{CN_NUM}百零〇]+条(?:之[{CN_NUM}]+)?(?=[\s\u3000　]|$)")),
     (1, re.compile(rf"^[{CN_NUM}]+、")),
     (2, re.compile(rf"^[(（][{CN_NUM}]+[)）]")),
     (3, re.compile(r"^\d{1,2}[\.．](?!\d)")),
@@ -53,8 +58,8 @@ def numbering_level(text: str) -> tuple[int, str] | None:
 
 def _label(text: str, level: int, marker: str) -> str:
     """How a numbered heading appears in a section path: `3. 升级改造`, `(二)工作标准和方式`, `(2)`."""
-    if level == 4:
-        return marker
+    if level in (4, ARTICLE_LEVEL):
+        return marker  # (1), 第五条: cited by the number alone
     lead = re.split(r"[。；;:：]", text, maxsplit=1)[0].strip()
     if len(lead) > LEAD_MAX:
         return marker.strip()
@@ -132,6 +137,10 @@ class _DocParser:
             elif b.kind == "heading":
                 self.heading(text)
             else:
+                if any(level == ARTICLE_LEVEL for level, _ in self.stack):
+                    # an unnumbered paragraph after an article's items is the article's next 款
+                    while self.stack[-1][0] > ARTICLE_LEVEL:
+                        self.stack.pop()
                 self.units.append(Unit("paragraph", text, self.path(), b.start, b.end))
         self.flush_entries()
 
@@ -188,7 +197,8 @@ class _DocParser:
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
         self.stack.append((level, _label(text, level, marker)))
-        if not _is_heading_only(b, text):
+        article_text = level == ARTICLE_LEVEL and text.strip() != marker  # 第五条 …下列条件：
+        if article_text or not _is_heading_only(b, text):
             self.units.append(Unit("clause", text, self.path(), b.start, b.end))
 
     # -- tables --------------------------------------------------------------------------

@@ -30,7 +30,9 @@ from store.lock import IndexBusyError, writer_lease
 from store.records import SourceRecord, SyncStats, _hashed_name, _safe_name
 
 # 2: table rows carry column roles (ingest/roles.py); an index of version 1 is rebuilt
-MANIFEST_VERSION = 2
+# 3: article-style texts are structured 第X章 › 第X条 › (一) (ingest/gazette.py); an index of
+#    version 2 is rebuilt
+MANIFEST_VERSION = 3
 
 __all__ = [
     "MANIFEST_VERSION",

@@ -424,3 +424,32 @@ def test_the_linchuan_questions_load_against_both_issues(settings, fake_embedder
     bot = Assistant(settings, Retriever(settings, fake_embedder))
     items = load_items(bot, LINCHUAN / "questions.jsonl")
     assert len(items) == 78
+
+
+@pytest.mark.parametrize(
+    ("path", "doc_id", "article", "items"),
+    [(ISSUE_02, "临政规〔2025〕1号", "第十七条", 4), (QINGSHI, "青政规〔2026〕1号", "第七条", None)],
+)
+def test_an_article_style_text_is_structured_by_chapter_article_and_item(path, doc_id, article, items):
+    """办法/细则 printed as 第X章 › 第X条 › (一): each article is a section of its own (its lead
+    sentence kept), its items below it, and the next article or chapter closes it."""
+    doc = next(d for d in parse_gazette(path.read_text(encoding="utf-8"), path.name) if d.info.id == doc_id)
+    arts = [u for u in doc.units if u.path and u.path[-1] == article and u.text.startswith(article)]
+    assert len(arts) == 1 and arts[0].text.startswith(article), [u.path for u in doc.units][:20]
+    assert re.match(r"^第[一二三四五六七八九十]+章", arts[0].path[-2])
+    below = [
+        u
+        for u in doc.units
+        if u.path[: len(arts[0].path) + 1][:-1] == arts[0].path and len(u.path) > len(arts[0].path)
+    ]
+    assert below and all(re.match(r"^[(（][一二三四五六七八九十]+[)）]", u.text) for u in below)
+    if items is not None:
+        assert len(below) == items
+    # a paragraph after the items is the article's own (its next 款), not the last item's
+    after = [u for u in doc.units if u.kind == "paragraph" and u.path == arts[0].path]
+    assert all(not re.match(r"^[(（]", u.text) for u in after)
+    # no article is filed under another's item: every 第X条 line heads its own path
+    for u in doc.units:
+        m = re.match(r"^(第[一二三四五六七八九十百]+条)", u.text)
+        if m:
+            assert u.path[-1] == m.group(1)

@@ -63,7 +63,11 @@ class ClauseAnswerer:
         depth = head.section.count(" › ") + 1
         items = [x for x in self.r.children(head) if x.section.count(" › ") == depth]
         intro = sentences(head.text)
-        lead = trim(next((s for s in intro if len(s) > 8), head.text))
+        whole = head.text.strip()
+        if whole.endswith(("：", ":")) and len(whole) <= 200:
+            lead = whole.rstrip("：:")  # the list's own introduction, all of it (…下列情形之一的，…：)
+        else:
+            lead = trim(next((s for s in intro if len(s) > 8), head.text)).rstrip("：:")
         # one enumerating sentence, as the gazette's own list reads: intro：(1)…；(2)…。
         body = "".join(x.text.strip() for x in items)
         body = body[:-1].replace("。", "；") + body[-1:] if body else body
