@@ -49,6 +49,7 @@ class AskKind:
         return bool(re.search(self.evidence, text))
 
 
+MEASURE = "个|家|座|所|处|项|条|名|户|人|件|种|类|张|台|辆|套|间|批|场|块|只|头|棵|株"  # counted things
 MONEY_SHAPE = rf"\d+(?:\.\d+)?\s*万?元|[{_CN}]+元|免费|半价|免收|不收费|减免|减半|优惠|退费|罚款|[{_CN}\d]折"
 DATE_SHAPE = r"\d{4}年|\d{1,2}月|\d{1,2}日|年底|年末|月底|之日起|每月|每年|每季|每两年|适时|不定期|定期|期间|小时|工作日|个月内|日内|天内"
 ORG_SHAPE = r"[\u4e00-\u9fff]{1,10}(?:局|厅|委员会|委|办公室|办|部门|政府|中心|公司|机关|法院|检察院|街道|乡镇|社区|站|所|院|队|处|科|组|会)"
@@ -130,10 +131,10 @@ KINDS: tuple[AskKind, ...] = (
         "这个数量",
         (
             Cue(r"一共有?多少|总共有?多少|共有多少|共有几", "asks for a total"),
-            Cue(r"(?:有|是)?多少(?:个|家|座|所|处|项|条|名|户|人|件|种|类)", "多少 with a measure word"),
-            Cue(r"有几(?:个|家|座|所|处|项|条|名|户|件|种|类)", "几 with a measure word"),
+            Cue(rf"(?:有|是)?多少(?:{MEASURE})", "多少 with a measure word"),
+            Cue(rf"有几(?:{MEASURE})", "几 with a measure word"),
         ),
-        rf"[\d{_CN}]+\s*(?:个|家|座|所|处|项|条|名|户|人|件|种|类)|\n\s*[(（]?[\d{_CN}]+[)）.、]",
+        rf"[\d{_CN}]+\s*(?:{MEASURE})|\n\s*[(（]?[\d{_CN}]+[)）.、]",
         "a number with a measure word, or a numbered enumeration that can be counted",
         True,
     ),

@@ -100,6 +100,8 @@ class ExtractiveAnswerer:
         name = key_name(best.chunk)
         named = len(name) >= 3 and name in q.text  # the question names this row or clause…
         strict = [k.name for k in KINDS if k.strict and k.name in q.intents]
+        if q.wants("amount") and not any(q.wants(k) for k in ("money", "count", "duration", "frequency")):
+            strict.append("money")  # "…补贴多少？" is answered by the passage with the sum
         if named and all(holds(kind, best.chunk.text) for kind in strict):
             return best  # …and it holds what is asked
         close = [h for h in pool[:3] if h.score >= 0.75 * best.score]

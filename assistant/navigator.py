@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from core.numerals import normalize_numbers
-from core.schema import Answer, Chunk, Citation, DocInfo
+from core.schema import Answer, Chunk, Citation, DocInfo, issue_series
 
 OLD_AGE = 60  # 老年人 without an age: 60 and over (老年人权益保障法 第二条)
 
@@ -263,6 +263,7 @@ def requirement(c: Chunk) -> Requirement:
 def navigate(chunks: Iterable[Chunk], docs: dict[str, DocInfo], profile: Profile) -> Navigation:
     """Every benefit for the person: rows that apply (the fitting band), one row per item one
     condition short, and every row whose who-cell cannot be read (请核实)."""
+    chunks = list(chunks)
     nav = Navigation(profile)
     got: set[tuple[str, str]] = set()
     near: dict[tuple[str, str], Benefit] = {}
@@ -306,7 +307,31 @@ def navigate(chunks: Iterable[Chunk], docs: dict[str, DocInfo], profile: Profile
             near[key] = b
     # an item the person gets in another band, or already listed as nearly, is listed once
     nav.nearly = [b for k, b in near.items() if k not in got]
+    # a later issue's row for the same benefit and the same people replaces the earlier one
+    rows = benefit_rows(chunks)
+    for name in ("eligible", "nearly", "unclear"):
+        setattr(nav, name, [b for b in getattr(nav, name) if not _superseded(b, rows, docs, profile)])
     return nav
+
+
+def _superseded(
+    b: Benefit, rows: list[tuple[str, Chunk]], docs: dict[str, DocInfo], profile: Profile
+) -> bool:
+    """Whether a later document of the same gazette has a row for this benefit and these people."""
+
+    def date(c: Chunk) -> str:
+        return (docs[c.doc_id].date or "") if c.doc_id in docs else ""
+
+    c = b.chunk
+    for item, x in rows:
+        if item != b.item or x.doc_id == c.doc_id or issue_series(x.issue) != issue_series(c.issue):
+            continue
+        if date(x) <= date(c):
+            continue
+        same_people = re.sub(r"\s", "", x.cell("who")) == re.sub(r"\s", "", c.cell("who"))
+        if same_people or (profile.age is not None and ages(x.cell("who")) == ages(c.cell("who"))):
+            return True
+    return False
 
 
 # --- from a chat question -------------------------------------------------------------
@@ -319,10 +344,17 @@ _ASKS = re.compile(
 _AGE = re.compile(r"(\d{1,3})\s*(?:周岁|岁)|今年\s*(\d{1,3})")
 
 
+# "每月一共能领多少钱？" about a described person, naming no benefit: every benefit is asked about
+_ASKS_TOTAL = re.compile(r"(?:能|可以|可)(?:领|拿|得)(?:到)?(?:多少|几)|一共(?:有|能|可以)?(?:领|拿)?多少")
+_ASKING = re.compile(r"多少|哪些|什么|啥|哪几[项样种个]?|一共|总共|每个?月|每年|能|可以|领|拿|得到")
+_NAMED_BENEFIT = re.compile(r"[\u4e00-\u9fff]{2}(?:补贴|津贴|补助|保险|救助金|抚恤金|体检)")
+
+
 def profile_from_question(question: str) -> Profile | None:
     """The person a "what can they get?" question describes, or None for other questions."""
     text = normalize_numbers(question)
-    if not _ASKS.search(text):
+    total = _ASKS_TOTAL.search(text) and not _NAMED_BENEFIT.search(_ASKING.sub("", text))
+    if not (_ASKS.search(text) or total):
         return None
     m = _AGE.search(text)
     age = int(m.group(1) or m.group(2)) if m else None
@@ -358,19 +390,19 @@ def summary_text(nav: Navigation, question: str = "") -> str:
             f"{b.item}{_MONEY.search(next(p for p in b.parts if _MONEY.search(p))).group(0)}" for b in money
         )
         head = (
-            f"按{who}，公报表格里写了金额的有{len(money)}项：{named}（共{len(nav.eligible)}项适用，见下）。"
+            f"按{who}，公报表格里写了金额的：{named}（适用的项目见下）。"
         )
     else:
         head = (
-            f"按{who}，公报表格里适用的有{len(nav.eligible)}项：{'、'.join(b.item for b in nav.eligible)}。"
+            f"按{who}，公报表格里适用的：{'、'.join(b.item for b in nav.eligible)}。"
         )
     lines = [head, ""]
     lines += [_line(i, b) for i, b in enumerate(nav.eligible, 1)]
     if nav.nearly:
-        lines += ["", f"还差一个条件的{len(nav.nearly)}项："]
+        lines += ["", "还差一个条件的："]  # no counts of our own: every number shown is the gazette's
         lines += [f"{_line(i, b)}——还需：{b.missing[0]}" for i, b in enumerate(nav.nearly, 1)]
     if nav.unclear:
-        lines += ["", f"请核实（对象一栏无法自动对照）的{len(nav.unclear)}项："]
+        lines += ["", "请核实（对象一栏无法自动对照）的："]
         lines += [f"{_line(i, b)}——对象：{b.who}" for i, b in enumerate(nav.unclear, 1)]
     lines += [""]
     if any("不低于" in b.standard for b in nav.eligible):
@@ -380,9 +412,10 @@ def summary_text(nav: Navigation, question: str = "") -> str:
 
 
 def citations(nav: Navigation) -> list[Citation]:
-    """One verbatim citation per quoted cell of the rows that apply (and those to be checked)."""
+    """One verbatim citation per quoted cell of every row the answer names (those that apply, one
+    condition short, to be checked): each amount shown is cited."""
     out = []
-    for b in (*nav.eligible, *nav.unclear):
+    for b in (*nav.eligible, *nav.nearly, *nav.unclear):
         c, d = b.chunk, b.doc
         for q in b.quotes:
             out.append(Citation.of(c, q, status=d.status if d else None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -182,3 +183,10 @@ class Answer(BaseModel):
         data = self.model_dump(mode="json")
         keys = ["id", "question", "answer", "refused", "citations", "passages", "timings_ms", "mode", "notes"]
         return {k: data[k] for k in keys}
+
+
+def issue_series(issue: str | None) -> str:
+    """The gazette an issue belongs to: its masthead without the issue's date and number
+    (某市人民政府公报 2025年第4期 -> 某市人民政府公报): rows of two issues of one series can
+    supersede each other."""
+    return re.sub(r"\s*(?:\d{4}|第).*$", "", issue or "").strip()

@@ -230,3 +230,26 @@ def test_navigator_matches_the_expected_rows(case):
     assert not unexplained, unexplained
     extra = [(s, b.item, b.who) for i, (s, b) in enumerate(ours) if i not in used]
     assert not extra, extra  # nothing listed that the tables' reader did not expect
+
+
+def test_a_later_issue_replaces_an_earlier_row_and_every_amount_shown_is_cited():
+    """Two issues of one series: the later table raised 高龄津贴 for 80–89. The navigator lists the
+    newer row only, and each amount it states (applies or one condition short) is cited."""
+    linchuan = FIXTURE_ISSUES / "linchuan-2025"
+    chunks, docs = parsed([linchuan / "issue-2025-02.txt", linchuan / "issue-2025-04.txt"])
+    nav = navigate(chunks, docs, Profile(age=85, conditions=frozenset()))
+    allowance = [b for b in nav.eligible if b.item == "高龄津贴"]
+    assert [b.chunk.doc_id for b in allowance] == ["临政办发〔2025〕5号"]
+    answer = navigation_answer("我爸85岁，低保户，每月一共能领多少钱？", chunks, docs)
+    assert answer is not None and "高龄津贴130元" in answer.answer.replace("：", "")
+    quotes = "".join(fold(c.quote) for c in answer.citations)
+    for amount in re.findall(r"\d+元", answer.answer):
+        assert amount in quotes, amount
+    assert not re.search(r"\d+项", answer.answer)  # no counts of our own in the text
+
+
+def test_a_total_for_a_described_person_is_a_navigator_question_but_a_named_benefit_is_not():
+    assert profile_from_question("我妈78岁，独居，每月能领多少？") is not None
+    assert profile_from_question("我爸83岁，低保，现在每月一共能领多少钱？") is not None
+    assert profile_from_question("我奶奶今年92岁，现在高龄津贴每个月能拿多少钱？") is None
+    assert profile_from_question("护理补贴一个月能领多少？") is None

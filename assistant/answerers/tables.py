@@ -10,7 +10,7 @@ from assistant.answerers.text import asks_two_things, rank_by_overlap, sentences
 from assistant.asks import holds
 from assistant.query import Query, age_fits, age_ranges
 from assistant.retrieval import Hit, Retriever, key_name
-from core.schema import Chunk
+from core.schema import Chunk, issue_series
 from core.textnorm import fold
 
 
@@ -77,7 +77,7 @@ class TableRowAnswerer:
             and bool(x.cells("standard"))
             and x.doc_id != c.doc_id
             and key_name(x) == key_name(c)
-            and _series(x.issue) == _series(c.issue)
+            and issue_series(x.issue) == issue_series(c.issue)
             and (
                 any(age_fits(x.text, a) for a in q.ages)
                 if q.ages and age_ranges(x.text)
@@ -100,7 +100,7 @@ class TableRowAnswerer:
                 and x.chunk_id != c.chunk_id
                 and (older is None or x.chunk_id != older.chunk_id)
                 and key_name(x) != key_name(c)
-                and _series(x.issue) == _series(c.issue)
+                and issue_series(x.issue) == issue_series(c.issue)
                 and len(name) >= 2
                 and name in q.text
             ):
@@ -241,11 +241,6 @@ class TableRowAnswerer:
             if len(clauses) > 1:
                 text += f"\n该条款的完整分工：{trim(duty)}。"
         return Draft(text, pieces)
-
-
-def _series(issue: str | None) -> str:
-    """The gazette an issue belongs to: its masthead without the issue's date and number."""
-    return re.sub(r"\s*(?:\d{4}|第).*$", "", issue or "").strip()
 
 
 def _columns(c: Chunk, role: str) -> list[str]:
