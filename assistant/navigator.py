@@ -389,13 +389,9 @@ def summary_text(nav: Navigation, question: str = "") -> str:
         named = "；".join(
             f"{b.item}{_MONEY.search(next(p for p in b.parts if _MONEY.search(p))).group(0)}" for b in money
         )
-        head = (
-            f"按{who}，公报表格里写了金额的：{named}（适用的项目见下）。"
-        )
+        head = f"按{who}，公报表格里写了金额的：{named}（适用的项目见下）。"
     else:
-        head = (
-            f"按{who}，公报表格里适用的：{'、'.join(b.item for b in nav.eligible)}。"
-        )
+        head = f"按{who}，公报表格里适用的：{'、'.join(b.item for b in nav.eligible)}。"
     lines = [head, ""]
     lines += [_line(i, b) for i, b in enumerate(nav.eligible, 1)]
     if nav.nearly:
