@@ -100,8 +100,8 @@ class ExtractiveAnswerer:
         name = key_name(best.chunk)
         named = len(name) >= 3 and name in q.text  # the question names this row or clause…
         strict = [k.name for k in KINDS if k.strict and k.name in q.intents]
-        if q.wants("amount") and not any(q.wants(k) for k in ("money", "count", "duration", "frequency")):
-            strict.append("money")  # "…补贴多少？" is answered by the passage with the sum
+        if not strict and q.wants("amount"):
+            strict = ["money"]  # "…补贴多少？" is answered by the passage with the sum
         if named and all(holds(kind, best.chunk.text) for kind in strict):
             return best  # …and it holds what is asked
         close = [h for h in pool[:3] if h.score >= 0.75 * best.score]
@@ -111,10 +111,11 @@ class ExtractiveAnswerer:
         runners = pool[1:8]
         same_doc = [h for h in runners if h.chunk.doc_id == best.chunk.doc_id]
         as_good = [h for h in runners if h.coverage >= best.coverage and h.dense >= best.dense]
+        kept = [kind for kind in strict if holds(kind, best.chunk.text)]
         for kind in strict:
             if not holds(kind, best.chunk.text):
-                for h in close + same_doc + as_good:
-                    if holds(kind, h.chunk.text):
+                for h in close + same_doc + as_good:  # one that holds it, losing nothing the top one holds
+                    if holds(kind, h.chunk.text) and all(holds(k, h.chunk.text) for k in kept):
                         return h
         if named:
             return best

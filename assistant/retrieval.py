@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.query import Query, age_fits, parse_query
+from assistant.query import Query, age_fits, is_asking_word, parse_query
 from core.embedding import Embedder
 from core.keywords import tokenize
 from core.schema import SECTION_SEP, Chunk, DocInfo, Passage
@@ -281,7 +281,15 @@ class Retriever:
         base = 1.0 / (self.settings.rrf_k + 1)
         name = key_name(c)
         if len(name) >= 3 and name in q.text:
-            h.score += 1.0 * base
+            # a row or heading the question names, weighed by how much of the rest of the question
+            # it covers: "高龄津贴 从什么时候执行" is not answered by every 高龄津贴 row alike
+            rest = [
+                t
+                for t in tokenize(q.text.replace(name, " "))
+                if len(t) >= 2 and t in self.idf and not is_asking_word(t)
+            ]
+            share = self.coverage(rest, c) if rest else 1.0
+            h.score += (0.4 + 0.6 * share) * base
             h.reasons.append(f"names {name}")
         if q.ages and h.coverage >= 0.3 and any(age_fits(c.text, a) for a in q.ages):
             h.score += 0.3 * base
