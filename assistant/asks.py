@@ -180,11 +180,12 @@ KINDS: tuple[AskKind, ...] = (
         "具体名称",
         (
             Cue(
-                r"哪家(?:企业|公司|单位|医院|机构)|哪些(?:企业|公司|机构)|企业名[字称]|公司名|具体(?:企业|公司|名单)",
-                "asks for named organisations",
+                r"哪家(?:企业|公司|单位|医院|机构|商家|商户|门店|药店)|哪些(?:企业|公司|机构|商家|商户|门店|药店|医院|定点)"
+                r"|企业名[字称]|公司名|具体(?:企业|公司|名单)",
+                "asks for named organisations or shops",
             ),
         ),
-        r"有限公司|股份公司|集团|[\u4e00-\u9fff]{2,}(?:公司|厂|医院|学校|合作社)",
+        r"有限公司|股份公司|集团|[\u4e00-\u9fff]{2,}(?:公司|厂|医院|学校|合作社|超市|药店|商店|门店)|定点(?:机构|单位|医院|药店)",
         "a proper organisation name: …有限公司, …厂, …医院",
         True,
     ),
@@ -211,8 +212,8 @@ KINDS: tuple[AskKind, ...] = (
                 "asks what to bring",
             ),
         ),
-        r"材料|证件|证明|身份证|户口|复印件|照片|申请表|凭证|原件",
-        "a document to bring: 材料, 证明, 身份证, 申请表",
+        r"(?:下列|以下|如下|相关|申请|证明|备案)材料|材料[：:]|证件|证明|身份证|户口|复印件|照片|申请表|审批表|凭证|原件|执照|证书",
+        "a document to bring: 证明, 身份证, 申请表, or 下列材料 (审核材料 alone names none)",
         True,
     ),
     AskKind(
@@ -488,6 +489,18 @@ REQUESTS: tuple[Request, ...] = (
 # itself; the question before it is answered from the gazette (and nothing is ever invented).
 FALLBACK_INVITATION = r"(?:如果|要是|假如)?(?:你)?(?:不知道|不清楚|查不到|找不到|没有)(?:的话)?[，,]?\s*(?:就|那就)?(?:随便|编|写|猜)[^。？?！!]*"
 # A confirmation ("…是某局罚的吧？") states a claim to check: it is corrected, not looked up.
+# Grades that exclude each other: a question about one the text does not name, where the text
+# names others of the same scale (轻度失能 asked, 中度/重度 printed), is not answered by it.
+GRADES: tuple[tuple[str, ...], ...] = (
+    ("轻度", "中度", "重度"),
+    ("一星级", "二星级", "三星级", "四星级", "五星级"),
+    ("一级", "二级", "三级", "四级"),
+)
+# Whose number is asked (…公司的电话): an organisation a contact answer must name.
+CONTACT_OWNER = (
+    r"([\u4e00-\u9fff]{2,6}?(?:公司|集团|医院|银行|中心|站|学校|商家))(?:的)?(?:联系)?(?:电话|热线|联系方式)"
+)
+
 CONFIRMATION = r"对吧|对吗|对不对|是不是|没错吧|吧[？?]?$|right\?|isn't it|correct\?"
 # Real English has function words; a run of Latin letters without any is not a question.
 ENGLISH_WORDS = (

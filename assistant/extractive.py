@@ -100,8 +100,9 @@ class ExtractiveAnswerer:
         name = key_name(best.chunk)
         named = len(name) >= 3 and name in q.text  # the question names this row or clause…
         strict = [k.name for k in KINDS if k.strict and k.name in q.intents]
-        if not strict and q.wants("amount"):
-            strict = ["money"]  # "…补贴多少？" is answered by the passage with the sum
+        soft = not strict and q.wants("amount")
+        if soft:
+            strict = ["money"]  # "…补贴多少？" is answered by the passage with the sum, on the same topic
         if named and all(holds(kind, best.chunk.text) for kind in strict):
             return best  # …and it holds what is asked
         close = [h for h in pool[:3] if h.score >= 0.75 * best.score]
@@ -115,7 +116,8 @@ class ExtractiveAnswerer:
         for kind in strict:
             if not holds(kind, best.chunk.text):
                 for h in close + same_doc + as_good:  # one that holds it, losing nothing the top one holds
-                    if holds(kind, h.chunk.text) and all(holds(k, h.chunk.text) for k in kept):
+                    on_topic = not soft or h.coverage >= best.coverage
+                    if on_topic and holds(kind, h.chunk.text) and all(holds(k, h.chunk.text) for k in kept):
                         return h
         if named:
             return best

@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 
 from assistant.asks import (
     CONFIRMATION,
+    CONTACT_OWNER,
     ENGLISH_WORDS,
     FALLBACK_INVITATION,
+    GRADES,
     INSTRUCTIONS,
     REQUESTS,
     missing_kind,
 )
-from assistant.query import TITLE, Query, titled
+from assistant.query import TITLE, Query, age_fits, titled
 from core.numerals import cn_to_int
 from core.textnorm import find_doc_numbers, fold
 
@@ -174,4 +176,32 @@ def missing_facet(q: Query, evidence: str, known: Known) -> str | None:
     for place in places(q.text, known.home):
         if place not in evidence:
             return f"公报相关内容没有提到{place}。"
+    return other_facet(q, evidence)
+
+
+YES_NO = r"也能|也可以|能否|能不能|可不可以|是否|吗|吧"
+
+
+def contact_owner(text: str) -> str | None:
+    """The organisation whose phone number is asked (接驳公交的公交公司电话 -> 公交公司)."""
+    m = re.search(CONTACT_OWNER, text)
+    return re.split(r"[的之和与及、，,]", m.group(1))[-1] if m else None
+
+
+def other_facet(q: Query, evidence: str) -> str | None:
+    """What else the question pins that the evidence lacks: a grade of a scale the text prints
+    other grades of, the asker's age where every printed age range excludes it, the owner of a
+    phone number asked for."""
+    for scale in GRADES:
+        asked = [g for g in scale if g in q.text]
+        if asked and not any(g in evidence for g in asked) and any(g in evidence for g in scale):
+            return f"公报相关内容没有写{asked[0]}的情形。"
+    how_much = (q.wants("money") or q.wants("amount")) and not re.search(YES_NO, q.text)
+    if how_much and q.ages and all(age_fits(fold(evidence), a) is False for a in q.ages):
+        # "66岁…每月多少？" where every printed range starts at 70 ("75岁也能领吗？" is answered
+        # with the rule instead)
+        return f"公报相关内容没有适用于{q.ages[0]}岁的规定。"
+    owner = contact_owner(q.text) if q.wants("contact") else None
+    if owner and owner not in evidence and owner[:2] not in evidence:
+        return f"公报相关内容没有写{owner}的联系方式。"
     return None

@@ -151,3 +151,41 @@ def test_a_question_naming_a_document_and_a_missing_article(bundled):
     number = next(d.doc_number for d in bundled.documents() if d.doc_number and d.kind == "gazette")
     a = bundled.ask(f"{number}第九十九条是什么内容？")
     assert a.refused and ("第99条" in a.answer or "没有这一条" in a.answer)
+
+
+@pytest.mark.parametrize(
+    ("question", "evidence", "missing"),
+    [
+        # a grade of a printed scale the text does not name
+        ("轻度失能的老人护理补贴每月多少？", "对中度失能、重度失能老年人分别发放180元、360元。", "轻度"),
+        ("二星级服务站有多少运营补贴？", "二星级4万元。", None),
+        # every printed age range excludes the asker's age, for a how-much question
+        (
+            "我爸66岁，低保户，每月养老服务补贴是多少？",
+            "70周岁（含）至79周岁（含）的低保对象 | 60元/人/月",
+            "66岁",
+        ),
+        (
+            "我爸76岁，低保户，每月养老服务补贴是多少？",
+            "70周岁（含）至79周岁（含）的低保对象 | 60元/人/月",
+            None,
+        ),
+        ("我爸66岁也能领养老服务补贴吗？", "70周岁（含）至79周岁（含）的低保对象 | 60元/人/月", None),
+        # whose phone number is asked
+        ("接驳公交的公交公司电话是多少？", "市公安局交通警察支队：（0739）6221122", "公交公司"),
+        ("接驳公交的公交公司电话是多少？", "市公交公司：（0739）6100000", None),
+    ],
+)
+def test_what_else_a_question_pins_must_be_in_the_evidence(question, evidence, missing):
+    from assistant.facets import other_facet
+    from assistant.query import parse_query
+
+    got = other_facet(parse_query(question), evidence)
+    assert (got is None) if missing is None else (got is not None and missing in got), got
+
+
+def test_a_passing_mention_of_materials_is_not_a_list_of_them():
+    assert missing_kind(
+        {"materials"}, "县民政部门自收到审核材料之日起10个工作日内作出审批决定。", "要准备哪些材料？"
+    )
+    assert not missing_kind({"materials"}, "提供本人身份证、户口簿和社会保障卡复印件。", "要准备哪些材料？")
