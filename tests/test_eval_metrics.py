@@ -142,6 +142,16 @@ def test_hit_recall_and_mrr_follow_the_rank_of_the_gold_passage() -> None:
     assert reciprocal_rank(it, ans) == pytest.approx(1 / 3)
 
 
+def test_a_quote_of_adjacent_cells_is_found_in_a_row_passage() -> None:
+    """A gold quote written as the printed table shows it ("cell | cell") is in the passage of
+    that row, whose cells the product joins with tabs; one of other cells is not."""
+    it = item(gold_quotes=["90周岁(含)至99周岁(含) | 不低于150元/人/月"])
+    row = passage("高龄津贴\t90周岁(含)至99周岁(含)\t不低于150元/人/月\t市民政局", "r")
+    other = passage("高龄津贴\t80周岁(含)至89周岁(含)\t不低于70元/人/月", "o")
+    assert hit_at_k(it, answer("…", passages=[row]), 1) is True
+    assert hit_at_k(it, answer("…", passages=[other]), 1) is False
+
+
 def test_retrieval_metrics_are_zero_when_nothing_relevant_is_retrieved() -> None:
     ans = answer("…", passages=[passage("无关", "a")])
     assert hit_at_k(item(), ans, 10) is False

@@ -25,8 +25,10 @@ def doc_key(name: str) -> str:
 
 
 def folded_gold(item: EvalItem) -> list[str]:
-    """The item's gold quotes, folded, empty ones dropped."""
-    return [g for g in (fold(q) for q in item.gold_quotes) if g]
+    """The item's gold quotes, folded, empty ones dropped. A quote of adjacent table cells written
+    as the printed table has them ("cell | cell") is compared without the bars: a passage holds
+    a row's cells tab-joined, which folding joins."""
+    return [g for g in (fold(q).replace("|", "") for q in item.gold_quotes) if g]
 
 
 def cited_passage_texts(answer: Answer) -> list[str]:
