@@ -55,7 +55,12 @@ class ExtractiveAnswerer:
                 if seg and seg not in heads and not any(seg in h for h in heads):
                     heads.append(seg)
         first = "；".join(heads) + "。"
-        rest = [line for d in drafts for line in d.text.split("\n")[1:]]
+        rest = []
+        for line in (ln for d in drafts for ln in d.text.split("\n")[1:]):
+            segments = [x for x in line.rstrip("。").split("；") if x]
+            said = first + "".join(rest)
+            if not all(x in said for x in segments):
+                rest.append(line)  # each detail once, and none the first sentence already says
         pieces = [p for d in drafts for p in d.pieces]
         return Draft(
             first + ("\n" + "\n".join(rest) if rest else ""),

@@ -189,3 +189,32 @@ def test_a_passing_mention_of_materials_is_not_a_list_of_them():
         {"materials"}, "县民政部门自收到审核材料之日起10个工作日内作出审批决定。", "要准备哪些材料？"
     )
     assert not missing_kind({"materials"}, "提供本人身份证、户口簿和社会保障卡复印件。", "要准备哪些材料？")
+
+
+@pytest.fixture(scope="module")
+def linchuan_04(tmp_path_factory) -> Assistant:
+    data_dir = built_index(
+        tmp_path_factory.mktemp("kinds-linchuan-04"), LINCHUAN_02.with_name("issue-2025-04.txt")
+    )
+    return Assistant.load(Settings(data_dir=data_dir, _env_file=None))
+
+
+def test_a_task_row_answers_lead_partner_and_deadline_when_asked(linchuan_04):
+    """A task table (重点任务 | 牵头单位 | 配合单位 | 完成时限): each asked part in the first
+    sentence, labelled by its column; a part not asked follows as a detail, said once."""
+    a = linchuan_04.ask("“推行刷卡就餐”由哪个单位牵头、哪些单位配合、什么时候完成？")
+    first = a.answer.split("\n")[0]
+    assert "市人力资源社会保障局" in first and "市数据局" in first and "2025年12月底前" in first
+    b = linchuan_04.ask("建立助餐服务满意度测评制度要在什么时候前完成？谁牵头？")
+    head, *rest = b.answer.split("\n")
+    assert "市民政局" in head and "2027年6月底前" in head
+    assert b.answer.count("市统计局") == 1 and not any("2027年6月底前" in line for line in rest)
+    quotes = "".join(c.quote for c in a.citations + b.citations)
+    assert "市民政局、市数据局" in quotes and "2027年6月底前" in quotes
+
+
+def test_article_lists_are_whole_and_keep_their_introduction(linchuan):
+    a = linchuan.ask("服务站有哪些情形会被责令整改、逾期不改取消补助资格？")
+    assert "逾期不整改的，取消其补助资格" in a.answer and "：：" not in a.answer
+    assert all(x in a.answer for x in ("（一）", "（二）", "（三）", "（四）连续停止服务超过30日"))
+    assert any("第十七条" in c.section for c in a.citations)

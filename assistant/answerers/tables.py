@@ -240,7 +240,29 @@ class TableRowAnswerer:
             pieces.append(Piece(c, trim(first)))
             if len(clauses) > 1:
                 text += f"\n该条款的完整分工：{trim(duty)}。"
-        return Draft(text, pieces)
+        return self._with_task_cells(q, c, duty_col, Draft(text, pieces))
+
+    def _with_task_cells(self, q: Query, c: Chunk, duty_col: str, draft: Draft) -> Draft:
+        """A task row's partner and deadline cells, labelled by their columns: in the first
+        sentence when asked (配合 / 什么时候完成), else as a line of details."""
+        asked, details = [], []
+        for role, wanted in (
+            ("partner", bool(re.search(r"配合|协助|协同|参与|哪些单位|哪些部门", q.text))),
+            ("deadline", q.wants("date") or q.wants("when") or bool(re.search(r"时限|完成|期限", q.text))),
+        ):
+            col = c.column(role)
+            value = c.fields.get(col or "", "").strip()
+            if col and value and col != duty_col:
+                (asked if wanted else details).append((col, value))
+        if not asked and not details:
+            return draft
+        head, _, rest = draft.text.partition("\n")
+        if asked:
+            head = head.rstrip("。") + "；" + "；".join(f"{col}：{v}" for col, v in asked) + "。"
+        if details:
+            rest = "；".join(f"{col}：{v}" for col, v in details) + "。" + ("\n" + rest if rest else "")
+        pieces = draft.pieces + [Piece(c, v) for _, v in asked + details]
+        return Draft(head + ("\n" + rest if rest else ""), pieces, draft.notes)
 
 
 def _columns(c: Chunk, role: str) -> list[str]:
