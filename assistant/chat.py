@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from assistant.events import StreamEvent
 from assistant.extractive import ExtractiveAnswerer
 from assistant.facets import (
     Known,
+    common_title_words,
     missing_facet,
     strip_instructions,
     unknown_reference,
@@ -62,7 +62,7 @@ class Assistant:
         self.folded_docs = {doc_id: fold(text) for doc_id, text in retriever.store.doc_texts().items()}
         catalogue = read_catalogue(retriever.settings).values()
         self.articles = ArticleDesk([t for texts in catalogue for t in texts if t.doc_id in retriever.docs])
-        self._title_words = _common_title_words(
+        self._title_words = common_title_words(
             [d.title for d in retriever.docs.values() if d.kind == "gazette"]
         )
         self.known = Known.from_index(list(retriever.docs.values()), retriever.chunks, self.folded_docs)
@@ -238,10 +238,14 @@ class Assistant:
                 draft = generated.draft
                 notes.extend([generated.note] if generated.note else [])
                 yield events.status("kept", "大模型的回答已逐项核对原文。")
-        yield from events.text_pieces(draft.text)
-        timings["generate"] = ms_since(t)
         citations, cite_notes = citations_of(draft.pieces, self.folded_docs)
         notes.extend(cite_notes)
+        if draft.pieces and not citations:  # nothing could be checked against the text: not shown
+            message = NOT_IN_GAZETTE + "找到的内容无法与原文逐字核对。"
+            yield events.final(refusal_answer(text, message, hits[:1], timings, t0, note="no verified quote"))
+            return
+        yield from events.text_pieces(draft.text)
+        timings["generate"] = ms_since(t)
         timings["total"] = ms_since(t0)
         yield events.final(
             Answer(
@@ -340,11 +344,3 @@ class Assistant:
         if stripped == q.text:
             return top.dense
         return self.retriever.similarity(stripped, top.chunk) if stripped.strip() else 0.0
-
-
-def _common_title_words(titles: list[str]) -> list[str]:
-    """Words in at least half of the document titles (the issuer and city), longest first."""
-    if not titles:
-        return []
-    counts = Counter(w for t in titles for w in set(tokenize(t)) if len(w) >= 2)
-    return sorted((w for w, n in counts.items() if n >= len(titles) / 2), key=len, reverse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from assistant.answerers.base import Piece
@@ -39,7 +40,12 @@ def citations_of(pieces: list[Piece], folded_docs: dict[str, str]) -> tuple[list
         candidates = (
             [p.quote]
             if fold(p.quote) in folded_doc
-            else [s for s in p.quote.split("\n") if fold(s) in folded_doc]
+            # a whole table row or list entry (cells tab-joined): each cell as printed
+            else [
+                s
+                for s in re.split(r"[\n\t]", p.quote)
+                if fold(s) in folded_doc and len(fold(s)) >= 2 and not fold(s).isdigit()
+            ]
         )
         if not candidates:
             notes.append(f"dropped a quote not found verbatim in {p.chunk.doc_id}")

@@ -10,6 +10,7 @@ an article, a year, a place, a 《title》) against what is indexed.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from assistant.asks import (
@@ -23,6 +24,7 @@ from assistant.asks import (
     missing_kind,
 )
 from assistant.query import TITLE, Query, age_fits, titled
+from core.keywords import tokenize
 from core.numerals import cn_to_int
 from core.textnorm import find_doc_numbers, fold
 
@@ -205,3 +207,11 @@ def other_facet(q: Query, evidence: str) -> str | None:
     if owner and owner not in evidence and owner[:2] not in evidence:
         return f"公报相关内容没有写{owner}的联系方式。"
     return None
+
+
+def common_title_words(titles: list[str]) -> list[str]:
+    """Words in at least half of the document titles (the issuer and city), longest first."""
+    if not titles:
+        return []
+    counts = Counter(w for t in titles for w in set(tokenize(t)) if len(w) >= 2)
+    return sorted((w for w, n in counts.items() if n >= len(titles) / 2), key=len, reverse=True)

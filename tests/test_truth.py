@@ -185,3 +185,33 @@ def test_a_stalled_loopback_stream_is_cut_at_the_deadline():
         with pytest.raises(LLMTimeoutError):
             list(backend.stream([{"role": "user", "content": "你好"}]))
         assert time.monotonic() - started < 2.5
+
+
+def test_an_answer_none_of_whose_quotes_is_verbatim_is_not_shown(bot, monkeypatch):
+    """Verify, then show: a composed answer that lost every citation in the check is declined
+    before any of its text is sent."""
+    from assistant.answerers.base import Draft, Piece
+
+    chunk = next(c for c in bot.chunks() if c.kind == "table_row")
+    made_up = Draft("高龄津贴每月999元。", [Piece(chunk, "高龄津贴每月999元")])
+    monkeypatch.setattr(bot.extractive, "compose", lambda q, hits: made_up)
+    events = list(bot.events(FAMILY_Q))
+    assert all("999" not in json.dumps(e.data(), ensure_ascii=False) for e in events)
+    final = events[-1].answer
+    assert final.refused and "no verified quote" in final.notes and not final.citations
+
+
+def test_a_whole_row_quoted_is_cited_cell_by_cell(bot):
+    """A table row's text joins its cells with tabs; the printed table does not. Each cell is
+    cited as printed instead of the row being dropped."""
+    from assistant.answerers.base import Piece
+    from assistant.citing import citations_of
+
+    from core.textnorm import fold
+
+    row = next(c for c in bot.chunks() if c.kind == "table_row" and c.text.count("\t") >= 2)
+    cells = [x for x in row.text.split("\t") if x.strip()]
+    printed = {row.doc_id: fold("| " + " | ".join(cells) + " |")}  # a markdown table, as some issues print
+    cited, notes = citations_of([Piece(row, row.text)], printed)
+    assert cited and not notes
+    assert all(c.quote in cells for c in cited) and len(cited) >= 2
