@@ -206,7 +206,6 @@ def test_a_whole_row_quoted_is_cited_cell_by_cell(bot):
     cited as printed instead of the row being dropped."""
     from assistant.answerers.base import Piece
     from assistant.citing import citations_of
-
     from core.textnorm import fold
 
     row = next(c for c in bot.chunks() if c.kind == "table_row" and c.text.count("\t") >= 2)
