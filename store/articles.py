@@ -3,7 +3,9 @@
 
 It is written whole to a temporary file and swapped in with ``os.replace``, so a reader sees the
 old catalogue or the new one, never half of one. Syncing a source replaces that source's entries;
-removing a source drops them.
+removing a source drops them. With a Chroma server the same entries go to a ``<collection>-catalogue``
+table there, one record per source, and readers read that: replicas with empty folders answer
+law articles too.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from core.settings import Settings
+from store.rows import ServerTable
 
 CATALOGUE_VERSION = 1
 FILE_NAME = "articles.json"
@@ -40,18 +43,35 @@ def catalogue_path(settings: Settings) -> Path:
     return settings.data_dir / FILE_NAME
 
 
+def _texts(entries: list[dict]) -> list[LawText]:
+    return [LawText(**{**entry, "articles": [tuple(a) for a in entry["articles"]]}) for entry in entries]
+
+
 def read_catalogue(settings: Settings) -> dict[str, list[LawText]]:
-    """Source name -> its law texts; empty when no law was ever indexed."""
+    """Source name -> its law texts; empty when no law was ever indexed. With a Chroma server the
+    catalogue is the server's (every replica answers law articles as the writer does)."""
+    if settings.chroma_host:
+        records = ServerTable(settings, "catalogue").all()
+        return {r["source"]: _texts(r["texts"]) for r in records if r.get("version") == CATALOGUE_VERSION}
     path = catalogue_path(settings)
     if not path.exists():
         return {}
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("version") != CATALOGUE_VERSION:
         return {}
-    return {
-        source: [LawText(**{**entry, "articles": [tuple(a) for a in entry["articles"]]}) for entry in entries]
-        for source, entries in data["sources"].items()
-    }
+    return {source: _texts(entries) for source, entries in data["sources"].items()}
+
+
+def _publish(settings: Settings, put: dict[str, list[LawText]], drop: list[str], clear: bool = False) -> None:
+    """The same change on the Chroma server's catalogue table, one record per source."""
+    table = ServerTable(settings, "catalogue")
+    if clear:
+        table.clear()
+    for source, texts in put.items():
+        record = {"version": CATALOGUE_VERSION, "source": source, "texts": [asdict(t) for t in texts]}
+        table.put(source, record, {"articles": float(sum(len(t.articles) for t in texts))})
+    if drop:
+        table.delete(drop)
 
 
 def _write(settings: Settings, sources: dict[str, list[LawText]]) -> None:
@@ -76,17 +96,23 @@ def update_catalogue(settings: Settings, synced: dict[str, list[LawText]], repla
     ``replace`` (a rebuild) the synced sources are the whole catalogue."""
     sources = {} if replace else read_catalogue(settings)
     changed = replace
+    put, dropped = {}, []
     for source, texts in synced.items():
         if texts:
-            sources[source] = texts
+            sources[source] = put[source] = texts
             changed = True
         elif sources.pop(source, None) is not None:
             changed = True
+            dropped.append(source)
     if changed:
         _write(settings, sources)
+        if settings.chroma_host:
+            _publish(settings, put, dropped, clear=replace)
 
 
 def drop_from_catalogue(settings: Settings, source: str) -> None:
     sources = read_catalogue(settings)
     if sources.pop(source, None) is not None:
         _write(settings, sources)
+        if settings.chroma_host:
+            _publish(settings, {}, [source])

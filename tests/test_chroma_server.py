@@ -241,3 +241,26 @@ def test_a_server_stopped_and_restarted(tmp_path, monkeypatch, capsys):
     finally:
         stop_server(proc)
         get_settings.cache_clear()
+
+
+@pytest.mark.server
+def test_a_replica_answers_law_articles_the_writer_indexed(tmp_path, fake_embedder, chroma_server, laws_dir):
+    """The law-article catalogue lives on the server too: a replica with an empty folder looks up
+    the same articles, and a removed law is gone for it as well."""
+    from assistant import Assistant
+    from core.settings import Settings
+    from ingest.pipeline import remove_source
+
+    law = laws_dir / "社会法" / "劳动法(2018-12-29).md"
+    writer = Settings(
+        data_dir=tmp_path / "writer", chroma_host="127.0.0.1", chroma_port=chroma_server, _env_file=None
+    )
+    replica = writer.model_copy(update={"data_dir": tmp_path / "replica"})
+    run_ingest(writer, fake_embedder, [GAZETTE, law])
+    asked = "《中华人民共和国劳动法》第三条"
+    mine = Assistant(writer, Retriever(writer, fake_embedder)).law_article(asked)
+    theirs = Assistant(replica, Retriever(replica, fake_embedder)).law_article(asked)
+    assert mine is not None and theirs is not None and mine == theirs
+    assert not (tmp_path / "replica" / "articles.json").exists()  # read from the server
+    remove_source(writer, fake_embedder, "社会法/" + law.name)
+    assert Assistant(replica, Retriever(replica, fake_embedder)).law_article(asked) is None
