@@ -501,6 +501,12 @@ CONTACT_OWNER = (
     r"([\u4e00-\u9fff]{2,6}?(?:公司|集团|医院|银行|中心|站|学校|商家))(?:的)?(?:联系)?(?:电话|热线|联系方式)"
 )
 
+# Whose post is asked (…委员会的主任是谁): the organisation a name must be printed with.
+POST_OWNER = (
+    r"([\u4e00-\u9fff]{2,12}?(?:委员会|局|办公室|中心|小组|会议|政府|指挥部))的?"
+    r"(?:常务)?(?:副)?(?:主任|局长|书记|组长|召集人|负责人|主席|总指挥)(?:是谁|是哪位|叫什么)"
+)
+
 CONFIRMATION = r"对吧|对吗|对不对|是不是|没错吧|吧[？?]?$|right\?|isn't it|correct\?"
 # Real English has function words; a run of Latin letters without any is not a question.
 ENGLISH_WORDS = (

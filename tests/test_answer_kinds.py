@@ -174,6 +174,10 @@ def test_a_question_naming_a_document_and_a_missing_article(bundled):
         # whose phone number is asked
         ("接驳公交的公交公司电话是多少？", "市公安局交通警察支队：（0739）6221122", "公交公司"),
         ("接驳公交的公交公司电话是多少？", "市公交公司：（0739）6100000", None),
+        # whose post is asked: the name must be printed with that organisation
+        ("市老龄工作委员会的主任是谁？", "联席会议办公室主任由邵明辉同志兼任。", "老龄工作委员会"),
+        ("市民政局局长是谁？", "任命唐海燕为临川市民政局局长。", None),
+        ("专班成员里市统计局局长叫什么？", "成员：韩一兵 市统计局局长；", None),
     ],
 )
 def test_what_else_a_question_pins_must_be_in_the_evidence(question, evidence, missing):
