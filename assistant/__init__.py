@@ -18,6 +18,7 @@ from assistant.access import api_key_ok, hash_token, is_staff, staff_configured
 from assistant.chat import Assistant
 from assistant.feedback import RATINGS, FeedbackRecord, FeedbackStore, csv_safe, mask_personal, question_hash
 from assistant.feedback_server import ServerFeedbackStore, open_feedback
+from assistant.history import Event as HistoryEvent
 from assistant.inputs import QuestionError
 from assistant.langchain import GazetteRetriever
 from assistant.llm import LLMBusyError, LLMError
@@ -58,6 +59,7 @@ __all__ = [
     "FeedbackRecord",
     "FeedbackStore",
     "GazetteRetriever",
+    "HistoryEvent",
     "IndexMismatchError",
     "IndexMissingError",
     "IndexUnavailableError",

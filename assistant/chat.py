@@ -25,6 +25,8 @@ from assistant.facets import (
     unsupported_request,
 )
 from assistant.generation import generate
+from assistant.history import Event as HistoryEvent
+from assistant.history import history as doc_history
 from assistant.inputs import QuestionError, check_history, clean_question
 from assistant.langchain import GazetteRetriever
 from assistant.lawanswer import article_answer
@@ -41,8 +43,7 @@ from store.articles import read_catalogue
 
 @dataclass(frozen=True)
 class Verdict:
-    """Why the gazette does not answer; ``near`` is the passage that came closest, when one
-    is on topic but lacks what was asked (shown as a card to open), else None."""
+    """Why the gazette does not answer; ``near``: the on-topic passage that lacked what was asked."""
 
     message: str
     near: Chunk | None = None
@@ -135,6 +136,10 @@ class Assistant:
             "chunks": len(live.retriever.chunks),
         }
 
+    def document_history(self, doc_id: str) -> list[HistoryEvent]:
+        """What the gazette prints of this document's standing, and what it ends, oldest first."""
+        return doc_history(doc_id, self._live().retriever.chunks, self._live().retriever.docs)
+
     def law_article(self, citation: str, as_of: str | None = None):
         """The article(s) a law citation names ("《…法》第八十二条" in a gazette table), whole,
         in the edition in force on ``as_of`` (the citing document's date); None when it names none."""
@@ -193,7 +198,9 @@ class Assistant:
             return
         pq = parse_query(asked)
         cited = (
-            None if pq.doc_numbers or unsupported_request(pq) else self._article(asked, history, doc_ids, t0)
+            None
+            if pq.doc_numbers or unsupported_request(pq)
+            else article_answer(self.articles, self.retriever, self.folded_docs, asked, history, doc_ids, t0)
         )
         if cited is not None:  # a law's article, whole, from the article catalogue
             yield from events.text_pieces(cited.answer)
@@ -261,9 +268,6 @@ class Assistant:
         )
 
     # -- steps ---------------------------------------------------------------------------------
-    def _article(self, text: str, history: list[dict], doc_ids: list[str] | None, t0: float):
-        return article_answer(self.articles, self.retriever, self.folded_docs, text, history, doc_ids, t0)
-
     def _live(self) -> Assistant:
         """This assistant, or after an ingest switched the index, one on the new generation
         (built once, between questions; an answer never mixes generations)."""

@@ -42,3 +42,26 @@ def test_a_citation_opens_its_document_at_the_cited_section(app):  # noqa: F811
     assert app.selectbox(key="doc_read").value == "长政办发〔2024〕28号"
     cited = [m.value for m in app.markdown if "引用的位置" in m.value]
     assert cited and "高龄津贴" in cited[0]
+
+
+def test_a_repealed_document_shows_its_history(tmp_path_factory, monkeypatch):
+    """Two issues of one series: the earlier issue's 函 was repealed by a 决定 of the later one;
+    its page says so, with the date and the later document's own words."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import FIXTURE_ISSUES, built_index
+    from tests.test_app import APP, TIMEOUT
+
+    series = FIXTURE_ISSUES / "linchuan-2025"
+    data = built_index(
+        tmp_path_factory.mktemp("history"), series / "issue-2025-02.txt", series / "issue-2025-04.txt"
+    )
+    monkeypatch.setenv("GAZETTE_DATA_DIR", str(data))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("ui/documents.py").run()
+    at.selectbox(key="doc_read").set_value("临政办函〔2025〕5号").run()
+    assert not at.exception, at.exception
+    assert any(e.label.startswith("历史") for e in at.expander)
+    told = "\n".join(m.value for m in at.markdown if "临政发〔2025〕14号" in m.value)
+    assert "列入" in told and "2025-07-21" in told

@@ -79,6 +79,16 @@ if doc is not None:
         f"**{html.escape(doc.title)}**  \n<span class='ga-meta'>{html.escape(meta)}</span>",
         unsafe_allow_html=True,
     )
+    events = bot.document_history(doc.id)
+    if events:  # what the gazette prints of this document's standing, across the issues indexed
+        with st.expander(f"历史（{len(events)}）", expanded=doc.status == "repealed"):
+            for e in events:
+                when = " · ".join(x for x in (e.date, e.issue) if x)
+                st.markdown(
+                    f"- **{md_escape(e.actor)}** {md_escape(e.what)}：{md_escape(e.subject)}"
+                    f"<br><span class='ga-meta'>{html.escape(when)}　“{html.escape(e.quote[:160])}”</span>",
+                    unsafe_allow_html=True,
+                )
     section = st.session_state.get("doc_section", "")
     if section and section.startswith(doc.id):
         with st.container(border=True, key="cited_section"):
