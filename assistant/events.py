@@ -1,8 +1,8 @@
 """The answer event protocol: what a front end (the app, the CLI, an HTTP API's server-sent
 events) receives while a question is answered. Only checked text is ever sent.
 
-    status   a stage a reader may want to see ("retrieving", "generating", "checking",
-             "kept", "replaced"); ``text`` says it in Chinese, ``stage`` names it
+    status   a stage a reader may want to see ("generating", then "kept" or "replaced", in
+             the LLM modes); ``text`` says it in Chinese, ``stage`` names it
     preview  the verified extractive answer, sent at once in LLM modes while the model
              works; the final text may replace it
     text     a piece of the final answer's text, sent only after it passed the checker

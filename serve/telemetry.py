@@ -25,8 +25,6 @@ FIELDS = (
     "citations",
     "stream",
     "endpoint",
-    "generation",
-    "error",
 )
 
 
