@@ -40,6 +40,8 @@ def test_what_a_decision_repealed_is_its_own_list(two_issues):
     first = a.answer.split("\n")[0]
     assert "共8件" in first
     assert "临政发〔2018〕33号" in first and "临政办明电〔2025〕1号" in first
+    # every listed 文号 is cited as the printed table has it (it was shown with none)
+    assert len({c.quote for c in a.citations if "〔" in c.quote}) == 8
 
 
 def test_a_later_issue_s_amount_is_answered_first_and_the_earlier_one_marked(two_issues):
@@ -47,8 +49,10 @@ def test_a_later_issue_s_amount_is_answered_first_and_the_earlier_one_marked(two
     first = a.answer.split("\n")[0]
     assert first.index("260元") < first.index("200元")  # the later issue's amount leads
     assert "2025年第4期" in first and "此前" in first and "2025年第2期" in first
+    assert "自2025年7月1日起" in first  # since when the newer amount applies, in its own words
     quotes = {c.quote for c in a.citations}
     assert {"260元/人/月", "200元/人/月"} <= quotes
+    assert any(q.startswith("自2025年7月1日起") for q in quotes)
 
 
 def test_asking_for_the_earlier_standard_is_not_redirected_to_the_newest(two_issues):

@@ -180,12 +180,23 @@ class TableRowAnswerer:
         old = "；".join(older.cells("standard"))
         head, _, rest = draft.text.partition("\n")
         where = newest.doc_number or newest.doc_title
+        since = self._effective(newest)
         note = (
-            f"（{newest.issue}，{where}；此前{older.issue}的标准为{trim(old)}"
+            f"（{newest.issue}，{where}{'，' + since[1] if since else ''}；此前{older.issue}的标准为{trim(old)}"
             f"（{older.doc_number or older.doc_title}），已被调整。）"
         )
         pieces = draft.pieces + [Piece(older, x) for x in older.cells("standard")]
+        pieces += [Piece(since[0], since[1])] if since else []
         return Draft(head + note + ("\n" + rest if rest else ""), pieces, draft.notes + ["superseded row"])
+
+    def _effective(self, row: Chunk) -> tuple[Chunk, str] | None:
+        """Where the row's document says from when it applies (自2025年7月1日起…), verbatim."""
+        for c in self.r.by_doc.get(row.doc_id, []):
+            if c.kind in ("clause", "paragraph"):
+                m = EFFECTIVE.search(c.text)
+                if m:
+                    return c, m.group(0)
+        return None
 
     def _duty_row(self, q: Query, c: Chunk) -> Draft:
         """A row of a responsibilities table: lead with the cell part that answers (who / how much)."""
@@ -263,6 +274,9 @@ class TableRowAnswerer:
             rest = "；".join(f"{col}：{v}" for col, v in details) + "。" + ("\n" + rest if rest else "")
         pieces = draft.pieces + [Piece(c, v) for _, v in asked + details]
         return Draft(head + ("\n" + rest if rest else ""), pieces, draft.notes)
+
+
+EFFECTIVE = re.compile(r"自\d{4}年\d{1,2}月\d{1,2}日起[^，。；;\n]{0,40}")
 
 
 def _columns(c: Chunk, role: str) -> list[str]:
