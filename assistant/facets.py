@@ -210,7 +210,7 @@ def other_facet(q: Query, evidence: str) -> str | None:
     post = re.search(POST_OWNER, q.text) if q.wants("person") else None
     if post:
         org = re.split(r"[的之和与及、，,里中]", post.group(1))[-1]
-        org = org[max(0, *(org.rfind(c) for c in "省市县区")) :]  # 成员里市统计局 -> 市统计局
+        org = org[max(0, *(org.rfind(c) for c in "省市县区")) :]  # 成员里市某某局 -> 市某某局
         if re.sub(r"^[省市县区]", "", org) not in evidence:
             return f"公报相关内容没有写{org}的这一职务由谁担任。"
     return None
