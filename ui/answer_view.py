@@ -27,10 +27,22 @@ from assistant.present import (
 from ui.tables import table_html
 
 KEEP_IN_VIEW = """<script>
-const bring = () => { const d = window.parent.document;
+// The page sticks to its bottom while the answer's cards draw (late on a loaded machine):
+// keep the question and first sentence at the top for a few seconds, until the reader scrolls.
+const d = window.parent.document;
+let stop = false;
+for (const ev of ["wheel", "touchstart", "keydown", "mousedown"]) {
+  d.addEventListener(ev, () => { stop = true; }, {once: true, passive: true});
+}
+const bring = () => {
+  if (stop) return;
   const m = d.querySelectorAll('[data-testid="stChatMessage"]');
-  if (m.length >= 2) m[m.length - 2].scrollIntoView({block: "start"}); };
-setTimeout(bring, 150); setTimeout(bring, 700); setTimeout(bring, 1500);
+  if (m.length < 2) return;
+  const top = m[m.length - 2].getBoundingClientRect().top;
+  if (top < 0 || top > 80) m[m.length - 2].scrollIntoView({block: "start"});
+};
+let n = 0;
+const tick = setInterval(() => { bring(); if (++n >= 40 || stop) clearInterval(tick); }, 200);
 </script>"""
 
 
