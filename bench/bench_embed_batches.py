@@ -1,18 +1,21 @@
-"""Law-index build speed: chunks/s of the embedder on a sample of law chunks, embedded the way
-``IndexStore.sync`` does it today (one ``embed_passages`` call per source file, so each file's
-few dozen chunks make their own short, partly empty batches) against one call over all of them
-(sentence-transformers sorts one call's texts by length, so batches hold texts of like length:
-length-bucketed batches across files). Same process, same model, same texts, one run; the
-vectors of the two ways are compared (cosine).
+"""Law-index build speed: chunks/s embedding a sample of law chunks the way ``IndexStore.sync``
+did before (torch float32, one ``embed_passages`` call per source file, so each file's few dozen
+chunks make their own short, partly empty batches) against the way it does now (all sources in
+one longest-first pass, ``core.embedding.embed_many``, in bfloat16 where the CPU does it
+natively), with the ways between (float32 pooled, on torch and on ONNX Runtime) to say which
+change buys what. Same process, texts and batch size, one run; ``--rounds 2`` runs the ways
+again in reverse order (load drifts); every way's vectors are compared with the first (cosine).
 
-    nice -n 19 .venv/bin/python bench/bench_embed_batches.py [--chunks 2000] [--seed 14]
+    nice -n 19 .venv/bin/python bench/bench_embed_batches.py [--chunks 1000] [--seed 14] [--rounds 2]
 
-Parsing only reads the corpus; nothing is written; no index is built.
+Parsing only reads the corpus; nothing is written; no index is built (the ONNX export is made
+once in the models folder if it is not there yet).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -23,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.embedding import load_embedder  # noqa: E402
+from core.embedding import embed_many, load_embedder  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from ingest.sources import parse_source  # noqa: E402
 
@@ -49,46 +52,69 @@ def sample(root: Path, n: int, seed: int) -> list[list[str]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--chunks", type=int, default=2000)
+    ap.add_argument("--chunks", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--pooled-first", action="store_true", help="time the pooled call first (order bias)")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     settings = Settings(_env_file=None)
     per_file = sample(settings.laws_dir, args.chunks, args.seed)
     texts = [t for f in per_file for t in f]
-    embedder = load_embedder(settings)
-    embedder.embed_passages(texts[:8])  # load the weights outside the timings
-    lengths = [embedder.token_count(t) for t in texts]
+
+    def embedder(runtime: str, bf16: bool):
+        return load_embedder(
+            settings.model_copy(update={"embedding_runtime": runtime, "embedding_passages_bf16": bf16})
+        )
+
+    torch_emb, onnx_emb, now_emb = embedder("torch", False), embedder("onnx", False), embedder("onnx", True)
+    for emb in (torch_emb, onnx_emb, now_emb):
+        emb.embed_passages(texts[:8])  # load the weights (and export, check) outside the timings
+    assert onnx_emb.active_runtime == "onnx", "the ONNX export failed; see the log"
+    print(f"bfloat16 passages on this CPU: {now_emb.uses_bf16}", flush=True)
+    lengths = [onnx_emb.token_count(t) for t in texts]
     print(
         f"{len(texts)} chunks from {len(per_file)} files; tokens p50 {int(np.median(lengths))}, "
-        f"p90 {int(np.percentile(lengths, 90))}, over {embedder.max_seq_length}: "
-        f"{sum(n > embedder.max_seq_length for n in lengths)}; model {embedder.name}"
+        f"p90 {int(np.percentile(lengths, 90))}, over {onnx_emb.max_seq_length}: "
+        f"{sum(n > onnx_emb.max_seq_length for n in lengths)}; model {onnx_emb.name}",
+        flush=True,
     )
-    load0 = os.getloadavg()[0]
 
-    def per_source_way():
-        t = time.perf_counter()
-        vectors = np.concatenate([embedder.embed_passages(f, batch_size=args.batch_size) for f in per_file])
-        return vectors, time.perf_counter() - t
+    def per_file_way(emb):
+        return lambda: np.concatenate([emb.embed_passages(f, batch_size=args.batch_size) for f in per_file])
 
-    def pooled_way():
-        t = time.perf_counter()
-        vectors = embedder.embed_passages(texts, batch_size=args.batch_size)
-        return vectors, time.perf_counter() - t
-
-    if args.pooled_first:
-        pooled, b = pooled_way()
-        per_source, a = per_source_way()
-    else:
-        per_source, a = per_source_way()
-        pooled, b = pooled_way()
-    cos = np.sum(per_source * pooled, axis=1)
-    print(f"per source file (as sync does): {a:.1f} s, {len(texts) / a:.1f} chunks/s")
-    print(f"one call, length-bucketed:      {b:.1f} s, {len(texts) / b:.1f} chunks/s ({a / b:.2f}x)")
-    print(
-        f"cosine per-source vs pooled: min {cos.min():.6f}; load average {load0:.1f} -> {os.getloadavg()[0]:.1f}"
-    )
+    ways = {
+        "before: torch float32, per source file": per_file_way(torch_emb),
+        "torch float32, one longest-first pass": lambda: embed_many(torch_emb, texts),
+        "ONNX Runtime float32, one longest-first pass": lambda: embed_many(onnx_emb, texts),
+        "now: bfloat16 if native, one longest-first pass": lambda: embed_many(now_emb, texts),
+    }
+    seconds: dict[str, list[float]] = {k: [] for k in ways}
+    first: np.ndarray | None = None
+    worst = {k: 1.0 for k in ways}
+    for r in range(args.rounds):
+        for name in list(ways) if r % 2 == 0 else list(reversed(ways)):
+            load = os.getloadavg()[0]
+            t = time.perf_counter()
+            vectors = ways[name]()
+            took = time.perf_counter() - t
+            seconds[name].append(took)
+            if first is None:
+                first = vectors
+            worst[name] = min(worst[name], float(np.min(np.sum(first * vectors, axis=1))))
+            print(f"round {r + 1} {name}: {len(texts) / took:.1f} chunks/s (load {load:.1f})", flush=True)
+    base = len(texts) / float(np.median(seconds["before: torch float32, per source file"]))
+    rows = {}
+    for name, secs in seconds.items():
+        rate = len(texts) / float(np.median(secs))
+        rows[name] = {
+            "chunks_per_s": round(rate, 2),
+            "ratio": round(rate / base, 2),
+            "min_cosine": worst[name],
+        }
+        print(f"{name:48s} {rate:6.1f} chunks/s  {rate / base:4.2f}x  min cosine {worst[name]:.6f}")
+    if args.json:
+        args.json.write_text(json.dumps({"chunks": len(texts), "ways": rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

