@@ -16,6 +16,7 @@ from assistant.lawrefs import (
     ArticleRef,
     ShortForms,
     asked_edition,
+    citations,
     cn_numeral,
     find_refs,
     label_key,
@@ -164,6 +165,26 @@ class ArticleDesk:
             found.extend(hit)
             notes.extend(note)
         return Lookup("\n\n".join(parts), found, notes)
+
+    def cited(self, text: str, section: str = "", as_of: str | None = None) -> list[tuple[str, Lookup]]:
+        """The law articles a gazette passage cites, each with its article(s) whole, in the
+        edition in force on ``as_of`` (the document's date): formal citations in the text
+        ("《…法》第八十二条、第八十三条") and, when the passage's section path names a law and an
+        article (a table listing a law's articles row by row), that one. Citations of texts or
+        articles the index does not hold are left out: a reader is never offered an empty link."""
+        asks = [(cite, cite) for cite in citations(text)]
+        if section:
+            asks.append(("", section))
+        out, seen = [], set()
+        for label, ask in asks:
+            look = self.lookup(ask, as_of=as_of)
+            if look is None or not look.found:
+                continue
+            keys = tuple((f.edition.title, f.label) for f in look.found)
+            if keys not in seen:
+                seen.add(keys)
+                out.append((label or "、".join(f"《{t}》{a}" for t, a in keys), look))
+        return out
 
     # -- answering ------------------------------------------------------------------------------
     def edition(self, title: str, asked: str | None = None, as_of: str | None = None) -> tuple[Edition, str]:

@@ -108,9 +108,7 @@ class Assistant:
     def chunks(self, doc_id: str | None = None) -> list[Chunk]:
         """Indexed chunks in reading order: one document's, or all."""
         live = self._live().retriever
-        if doc_id is None:
-            return list(live.chunks)
-        return list(live.by_doc.get(doc_id, []))
+        return list(live.chunks) if doc_id is None else list(live.by_doc.get(doc_id, []))
 
     def section_text(self, section: str) -> str:
         """The whole text of a section (all its chunks), for "show the whole clause"."""
@@ -124,14 +122,13 @@ class Assistant:
         """What this assistant serves: the index generation, its models and size (``/readyz``)."""
         live = self._live()
         manifest = live.retriever.store.manifest() or {}
+        chat = {"local": "local-llm", "openai": self.settings.openai_model}.get(self.settings.answer_mode)
         return {
             "generation": live.retriever.store.generation,
             "built_at": manifest.get("built_at"),
             "embedding_model": manifest.get("embedding_model") or self.settings.embedding_model,
             "answer_mode": self.settings.answer_mode,
-            "chat_model": {"local": "local-llm", "openai": self.settings.openai_model}.get(
-                self.settings.answer_mode
-            ),
+            "chat_model": chat,
             "documents": len(live.retriever.docs),
             "chunks": len(live.retriever.chunks),
         }
@@ -141,9 +138,12 @@ class Assistant:
         return doc_history(doc_id, self._live().retriever.chunks, self._live().retriever.docs)
 
     def law_article(self, citation: str, as_of: str | None = None):
-        """The article(s) a law citation names ("《…法》第八十二条" in a gazette table), whole,
-        in the edition in force on ``as_of`` (the citing document's date); None when it names none."""
+        """The article(s) a citation names, whole, in force on ``as_of`` (the citing document's date), or None."""
         return self.articles.lookup(citation, as_of=as_of)
+
+    def law_citations(self, text: str, section: str = "", as_of: str | None = None) -> list:
+        """(label, Lookup) for each law article a gazette passage cites, whole (ArticleDesk.cited)."""
+        return self.articles.cited(text, section, as_of)
 
     def as_retriever(self, k: int = 5, doc_ids: list[str] | None = None) -> GazetteRetriever:
         """This index as a LangChain retriever returning cited Documents."""

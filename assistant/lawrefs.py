@@ -69,6 +69,17 @@ def find_refs(text: str) -> list[ArticleRef]:
     return out
 
 
+# A formal citation as gazettes print them: a title in 《》 then its articles
+# (《…法》第八十二条、第八十三条第二款).
+_ART = rf"第{_NUM}条(?:之{_NUM})?(?:第{_NUM}款)?(?:第{_NUM}项)?"
+CITATION = re.compile(rf"《[^《》\n]{{2,80}}》(?:{_ART})(?:[、和及与,，]?{_ART})*")
+
+
+def citations(text: str) -> list[str]:
+    """Each formal law citation in a gazette passage (raw text), once, in order."""
+    return list(dict.fromkeys(m.group(0) for m in CITATION.finditer(text)))
+
+
 def label_key(label: str) -> tuple[int, int] | None:
     """第一百三十三条之一 -> (133, 1); None for anything else."""
     refs = find_refs(label)

@@ -330,3 +330,25 @@ def test_no_series_mark_fits_every_member_of_a_series(invented):
     look = invented.lookup("蓝种法司法解释第二条")
     assert look is not None and not look.found and "哪一部" in look.text
     assert INVENTED[7] in look.text and INVENTED[11] in look.text
+
+
+def test_a_gazette_passage_offers_the_articles_it_cites(law_index):
+    """The source card's links: a formal citation in the text and a law's article named by the
+    section path (a table listing articles row by row), whole, in the edition in force; a text
+    or article the index does not hold gets no link."""
+    _, bot = law_index
+    row = next(
+        c
+        for c in bot.chunks()
+        if c.doc_number and "《中华人民共和国噪声污染防治法》" in c.section and find_refs(fold(c.section))
+    )
+    as_of = bot.document(row.doc_id).date
+    (label, look), *more = bot.law_citations(row.text, row.section, as_of)
+    ref = find_refs(fold(row.section))[-1]
+    assert not more and look.found[0].edition.title == "中华人民共和国噪声污染防治法"
+    assert label_key(look.found[0].label) == ref.key and label.endswith(look.found[0].label)
+    text = "依照《中华人民共和国劳动法》第四十三条、第四十四条和《中华人民共和国劳动法》第九百条，以及《某市物业管理条例》第三条办理。"
+    links = bot.law_citations(text)
+    assert [c for c, _ in links] == ["《中华人民共和国劳动法》第四十三条、第四十四条"]
+    assert [label_key(f.label) for f in links[0][1].found] == [(43, 0), (44, 0)]
+    assert bot.law_citations("本条没有引用任何法律。", "长政发〔2031〕4号 › 一、总体要求") == []

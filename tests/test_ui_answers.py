@@ -23,3 +23,25 @@ def test_repeal_badge_is_on_the_listed_document_not_the_list(app):  # noqa: F811
     head = next(m for m in md if m.startswith("<b>[1]") and "长政规〔2024〕2号" in m)
     assert "ga-valid" in head and "ga-repealed" not in head  # the list document itself is valid
     assert any("所列文件：已废止或失效" in m and "ga-repealed" in m for m in md)
+
+
+def test_a_cited_row_that_names_a_law_article_opens_it(tmp_path_factory, monkeypatch, laws_dir):  # noqa: F811
+    """An official reading a row of a table of a law's articles opens that article, whole, from
+    the source card (the edition in force on the document's date)."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import GAZETTE, built_index
+    from tests.test_app import APP, TIMEOUT
+
+    law = laws_dir / "行政法" / "噪声污染防治法(2021-12-24).md"
+    data = built_index(tmp_path_factory.mktemp("app-laws"), GAZETTE, law)
+    monkeypatch.setenv("GAZETTE_DATA_DIR", str(data))
+    monkeypatch.setenv("GAZETTE_ANSWER_MODE", "extractive")
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    ask(at, "社会生活噪声扰民，劝阻、调解无效的，向哪个部门报告？")  # names no law: the gazette row answers
+    assert any(m.value.startswith("<b>[1]") and "长政办发〔2024〕27号" in m.value for m in at.markdown)
+    links = [e for e in at.expander if e.label.startswith("📖 《中华人民共和国噪声污染防治法》第七十条")]
+    assert links, [e.label for e in at.expander]
+    body = "\n".join(m.value for m in links[0].markdown)
+    assert "基层群众性自治组织" in body and "第七十条" in body

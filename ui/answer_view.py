@@ -23,6 +23,7 @@ from assistant.present import (
     highlight,
     lead_department,
     status_label,
+    text_html,
 )
 from ui.tables import table_html
 
@@ -140,12 +141,16 @@ def source_cards(bot, msg_id: str, answer: Answer) -> None:
         for i, group in enumerate(groups, 1):
             with st.container(border=True):
                 st.markdown(_head(i, bot, group), unsafe_allow_html=True)
-                first = None
+                first, shown = None, []
                 for card in group.cards:
                     body, chunk = _item(bot, card)
                     first = first or chunk
+                    shown.append(
+                        (chunk.text if chunk is not None else card.citation.quote, card.citation.section)
+                    )
                     st.markdown(body, unsafe_allow_html=True)
                 _whole(bot, group, first)
+                _law_links(bot, group.doc_id, shown)
                 text = "\n".join(counter_citation(card.citation, card.quotes) for card in group.cards)
                 all_text.append(f"[{i}]\n{text}")
                 with st.expander("📋 到窗口出示的引用（可复制）"):
@@ -166,6 +171,21 @@ def source_cards(bot, msg_id: str, answer: Answer) -> None:
         key=f"dl_{msg_id}",
         on_click="ignore",
     )
+
+
+def _law_links(bot, doc_id: str, passages: list[tuple[str, str]]) -> None:
+    """Each law article the cited passages cite (《…法》第八十二条), whole, in the edition in force
+    on the document's date: an official follows the citation without leaving the answer."""
+    doc = bot.document(doc_id)
+    if doc is None or doc.kind == "law":  # a law's own card already quotes its article
+        return
+    as_of = doc.date
+    links = {
+        cite: look for text, section in passages for cite, look in bot.law_citations(text, section, as_of)
+    }
+    for cite, look in links.items():
+        with st.expander(f"📖 {cite}"):
+            st.markdown(f"<div class='ga-clause'>{text_html(look.text)}</div>", unsafe_allow_html=True)
 
 
 def _whole(bot, group: DocCard, chunk) -> None:
