@@ -299,7 +299,7 @@ class Assistant:
     def _has_topic(self, text: str) -> bool:
         """True when the text names something the index knows beyond asking words and numbers."""
         return any(
-            len(t) >= 2 and not t.isdigit() and t in self.retriever.idf and not is_asking_word(t)
+            len(t) >= 2 and not t.isdigit() and t in self.retriever.keywords.idf and not is_asking_word(t)
             for t in tokenize(text)
         )
 

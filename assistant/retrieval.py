@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.keyword_index import KeywordIndex
 from assistant.query import Query, age_fits, is_asking_word, parse_query
 from core.embedding import Embedder
 from core.keywords import tokenize
@@ -19,13 +20,15 @@ from core.settings import Settings
 from store.index import IndexMismatchError, IndexMissingError, IndexStore, IndexUnavailableError
 
 LAW_NAMED = re.compile(
-    r"《[^》]*法[^》]*》|[\u4e00-\u9fff]{2,12}法(?:第[零一二三四五六七八九十百千]+条)|法律|法规|条例"
+    # a title ending in 法 (not 办法, a shape local governments use too), "…法第X条", or the words
+    r"《[^》]*(?<!办)法》|[\u4e00-\u9fff]{2,12}(?<!办)法(?:第[零一二三四五六七八九十百千]+条)|法律|法规|条例"
 )
 
 
-def names_a_law(text: str) -> bool:
-    """ "噪声污染防治法第八十二条", "《矿产资源法》…": the asker wants the law itself."""
-    return bool(LAW_NAMED.search(text))
+def names_a_law(text: str, titles: frozenset[str] = frozenset()) -> bool:
+    """ "噪声污染防治法第八十二条", "《矿产资源法》…", or any indexed law title: the asker wants the
+    law itself. "《…管理办法》" alone does not count: cities and ministries both issue 办法."""
+    return bool(LAW_NAMED.search(text)) or any(t in text for t in titles)
 
 
 NUMBERING = re.compile(
@@ -95,16 +98,14 @@ class Retriever:
         self._tokens: dict[str, frozenset[str]] = {}  # chunk id -> keyword set, filled lazily
         self.gazette_docs = sorted(d.id for d in self.docs.values() if d.kind == "gazette")
         self.has_laws = any(d.kind == "law" for d in self.docs.values())
-        self._load_bm25()
-        gazette = set(self.gazette_docs)
-        self._gazette_rows = np.array(
-            [
-                i
-                for i, cid in enumerate(self.bm25_ids)
-                if cid in self.by_id and self.by_id[cid].doc_id in gazette
-            ],
-            dtype=np.int64,
+        self.law_titles = frozenset(
+            name
+            for d in self.docs.values()
+            if d.kind == "law"
+            for name in (d.title, d.title.removeprefix("中华人民共和国"))
+            if len(name) >= 3
         )
+        self._load_keywords()
         self.collection = self.store.collection
 
     def reopened(self) -> Retriever | None:
@@ -117,20 +118,21 @@ class Retriever:
         except (IndexMissingError, IndexMismatchError, IndexUnavailableError, OSError):
             return None  # keep serving this generation
 
-    def _load_bm25(self) -> None:
-        self.bm25_ids, self.bm25 = self.store.keyword_index()
-        self._row_of = {cid: i for i, cid in enumerate(self.bm25_ids)}
-        vocab = self.bm25.vocab_dict if self.bm25 is not None else {}
-        n = max(len(self.bm25_ids), 1)
-        # document frequency -> IDF for the coverage signal
-        self.idf: dict[str, float] = {}
-        if self.bm25 is not None:
-            # bm25s stores scores token by token (CSC): a token's run length is its document count
-            df = np.diff(self.bm25.scores["indptr"])
-            for tok, i in vocab.items():
-                d = int(df[i]) if i < len(df) else 0
-                self.idf[tok] = float(np.log(1 + (n - d + 0.5) / (d + 0.5)))
-        self.max_idf = float(np.log(1 + (n + 0.5) / 0.5))
+    def _load_keywords(self) -> None:
+        ids, bm25 = self.store.keyword_index()
+        self.keywords = KeywordIndex(ids, bm25)
+        self.bm25_ids, self.bm25 = ids, bm25
+        # with laws indexed, the gazette also gets a keyword index of its own (keyword_index.py)
+        self.gazette_keywords = self.keywords
+        self._law_rows = np.zeros(0, dtype=np.int64)
+        if self.has_laws:
+            gazette = [self.by_id[cid] for cid in ids if cid in self.by_id and not self._is_law(cid)]
+            self.gazette_keywords = KeywordIndex.build(
+                [c.chunk_id for c in gazette], [c.embed_text() for c in gazette]
+            )
+            self._law_rows = np.array(
+                [i for i, cid in enumerate(ids) if cid in self.by_id and self._is_law(cid)], dtype=np.int64
+            )
 
     # -- routing -------------------------------------------------------------------------
     def route(self, q: Query) -> list[str]:
@@ -155,11 +157,13 @@ class Retriever:
             got = self._tokens[chunk.chunk_id] = frozenset(tokenize(chunk.embed_text()))
         return got
 
-    def coverage(self, tokens: list[str], chunk: Chunk) -> float:
+    def coverage(self, tokens: list[str], chunk: Chunk, gazette_first: bool = False) -> float:
+        """Share of ``tokens`` (IDF weighted; the gazette's own IDF when it comes first) in ``chunk``."""
         if not tokens:
             return 0.0
         have = self.tokens_of(chunk)
-        weights = [self.idf.get(t, self.max_idf) for t in tokens]
+        index = self.gazette_keywords if gazette_first else self.keywords
+        weights = [index.weight(t) for t in tokens]
         got = sum(w for t, w in zip(tokens, weights, strict=True) if t in have)
         return got / sum(weights)
 
@@ -192,7 +196,7 @@ class Retriever:
         # With national laws in the index, the gazette is what this assistant answers from: its
         # passages always get a place among the candidates (a gazette-only dense query and BM25
         # pass), and law passages count less in fusion unless the question names a law.
-        favour_gazette = self.has_laws and allowed_docs is None and not names_a_law(q.text)
+        favour_gazette = self.has_laws and allowed_docs is None and not names_a_law(q.text, self.law_titles)
         dense: list[tuple[str, float]] = []
         if mode != "keyword":
             wheres = [None if allowed_docs is None else {"doc_id": {"$in": sorted(allowed_docs)}}]
@@ -213,44 +217,24 @@ class Retriever:
             dense.sort(key=lambda t: -t[1])
         # keyword
         keyword: list[tuple[str, float]] = []
-        if self.bm25 is not None and tokens and mode != "dense":
-            scores = self.bm25.get_scores(tokens)
-            pools = [np.arange(len(scores))]
-            if favour_gazette and len(self._gazette_rows):
-                pools.append(self._gazette_rows)
-            seen_rows: set[int] = set()
-            for pool in pools:
-                sub = scores[pool]
-                take = min(n_cand * 4, len(sub))
-                top = np.argpartition(-sub, take - 1)[:take] if take < len(sub) else np.arange(len(sub))
-                for j in top[np.argsort(-sub[top])]:
-                    i = int(pool[j])
-                    if scores[i] <= 0 or i in seen_rows:
-                        continue
-                    seen_rows.add(i)
-                    cid = self.bm25_ids[i]
-                    if cid in self.by_id and ok(self.by_id[cid]):
-                        keyword.append((cid, float(scores[i])))
+        if tokens and mode != "dense":
+            found = (
+                self.gazette_keywords.top(tokens, n_cand * 4)
+                + self.keywords.top(tokens, n_cand * 4, self._law_rows)
+                if favour_gazette
+                else self.keywords.top(tokens, n_cand * 4)
+            )
+            keyword = [(cid, sc) for cid, sc in found if cid in self.by_id and ok(self.by_id[cid])]
             keyword.sort(key=lambda t: -t[1])
-            keyword = keyword[: n_cand * (2 if favour_gazette else 1)]
+            keyword = self._top(keyword, n_cand, favour_gazette)
         hits: dict[str, Hit] = {}
         k = self.settings.rrf_k
 
-        def weight(cid: str) -> float:
-            return (
-                self.settings.law_weight
-                if favour_gazette and self.docs[self.by_id[cid].doc_id].kind == "law"
-                else 1.0
-            )
-
-        for rank, (cid, s) in enumerate(dense):
-            h = hits.setdefault(cid, Hit(self.by_id[cid]))
-            h.dense = s
-            h.score += weight(cid) / (k + rank + 1)
-        for rank, (cid, s) in enumerate(keyword):
-            h = hits.setdefault(cid, Hit(self.by_id[cid]))
-            h.keyword = s
-            h.score += weight(cid) / (k + rank + 1)
+        for side, ranked_side in (("dense", dense), ("keyword", keyword)):
+            for cid, s, rank, w in self._ranks(ranked_side, favour_gazette):
+                h = hits.setdefault(cid, Hit(self.by_id[cid]))
+                setattr(h, side, s)
+                h.score += w / (k + rank + 1)
         if not hits and allowed_docs is not None:
             for c in self.chunks:
                 if ok(c):
@@ -259,10 +243,37 @@ class Retriever:
         for cid, vec in self._vectors(missing).items():
             hits[cid].dense = float(np.dot(qvec, vec))
         for h in hits.values():
-            h.coverage = self.coverage(tokens, h.chunk)
-            self._boost(q, h)
+            h.coverage = self.coverage(tokens, h.chunk, favour_gazette)
+            self._boost(q, h, favour_gazette)
         ranked = sorted(hits.values(), key=lambda h: -h.score)
         return ranked[:top_k]
+
+    def _is_law(self, cid: str) -> bool:
+        return self.docs[self.by_id[cid].doc_id].kind == "law"
+
+    def _top(self, ranked: list[tuple[str, float]], n: int, favour_gazette: bool) -> list[tuple[str, float]]:
+        """The first ``n`` of ``ranked``, or when the gazette comes first, the first ``n`` of each kind."""
+        if not favour_gazette:
+            return ranked[:n]
+        gazette = [t for t in ranked if not self._is_law(t[0])][:n]
+        laws = [t for t in ranked if self._is_law(t[0])][:n]
+        return sorted(gazette + laws, key=lambda t: -t[1])
+
+    def _ranks(
+        self, ranked: list[tuple[str, float]], favour_gazette: bool
+    ) -> list[tuple[str, float, int, float]]:
+        """(chunk id, score, rank, weight) for fusion. When the gazette comes first, gazette and law
+        passages are ranked each among their own kind, laws at ``law_weight``: a gazette passage
+        keeps the rank it has in the gazette alone however many law articles score near it."""
+        if not favour_gazette:
+            return [(cid, s, rank, 1.0) for rank, (cid, s) in enumerate(ranked)]
+        seen = {"gazette": 0, "law": 0}
+        out = []
+        for cid, s in ranked:
+            kind = "law" if self._is_law(cid) else "gazette"
+            out.append((cid, s, seen[kind], self.settings.law_weight if kind == "law" else 1.0))
+            seen[kind] += 1
+        return out
 
     def _vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """Stored vectors of keyword-only candidates, in one round trip."""
@@ -274,7 +285,7 @@ class Retriever:
             return {}
         return {cid: np.asarray(e, dtype=np.float32) for cid, e in zip(got["ids"], embs, strict=True)}
 
-    def _boost(self, q: Query, h: Hit) -> None:
+    def _boost(self, q: Query, h: Hit, gazette_first: bool = False) -> None:
         """Evidence the ranker cannot see: a row or heading named in the question, an age inside a
         printed range, a named article. Boosts only: they reorder relevant candidates, never bury one."""
         c = h.chunk
@@ -286,9 +297,9 @@ class Retriever:
             rest = [
                 t
                 for t in tokenize(q.text.replace(name, " "))
-                if len(t) >= 2 and t in self.idf and not is_asking_word(t)
+                if len(t) >= 2 and t in self.keywords.idf and not is_asking_word(t)
             ]
-            share = self.coverage(rest, c) if rest else 1.0
+            share = self.coverage(rest, c, gazette_first) if rest else 1.0
             h.score += (0.4 + 0.6 * share) * base
             h.reasons.append(f"names {name}")
         if q.ages and h.coverage >= 0.3 and any(age_fits(c.text, a) for a in q.ages):

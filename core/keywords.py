@@ -92,3 +92,13 @@ def tokenize(text: str) -> list[str]:
         if tok and _KEEP.search(tok) and tok not in _STOP:
             out.append(tok)
     return out
+
+
+def bm25_index(texts: list[str]):
+    """A bm25s index of ``texts`` (one row each; a text without keywords gets a placeholder token so
+    rows stay aligned with their chunks). The one place the keyword index is built, stored or not."""
+    import bm25s
+
+    index = bm25s.BM25()
+    index.index([tokenize(t) or ["∅"] for t in texts], show_progress=False)
+    return index

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core.embedding import Embedder
-from core.keywords import tokenize
+from core.keywords import bm25_index
 from core.schema import Chunk, DocInfo
 from core.settings import Settings
 from store import generations, shared
@@ -268,8 +268,6 @@ class IndexStore:
         checkpoint("manifest")
 
     def _write_bm25(self, sources: list[str]) -> None:
-        import bm25s
-
         chunks: list[Chunk] = []
         for s in sources:
             data = json.loads((self._staging / "docstore" / f"{_safe_name(s)}.json").read_text("utf-8"))
@@ -278,9 +276,7 @@ class IndexStore:
         target.mkdir(parents=True, exist_ok=True)
         ids = [c.chunk_id for c in chunks]
         if chunks:
-            retriever = bm25s.BM25()
-            retriever.index([tokenize(c.embed_text()) or ["∅"] for c in chunks], show_progress=False)
-            retriever.save(str(target / "bm25"))
+            bm25_index([c.embed_text() for c in chunks]).save(str(target / "bm25"))
         write_json(target / "ids.json", ids)
 
     def _carry(self, source: str, dest: Path) -> None:

@@ -68,5 +68,37 @@ def test_gazette_comes_first_unless_a_law_is_named(settings, fake_embedder, laws
     equal = Retriever(settings.model_copy(update={"law_weight": 1.0}), fake_embedder)
     assert any(h.chunk.doc_number is None for h in equal.search(question)[:3])  # laws crowd in
     assert names_a_law("噪声污染防治法第八十二条怎么规定的？")
+    assert not names_a_law("《青河市城市绿地养护管理办法》还有效吗？")  # a city's 办法, not a law
+    assert names_a_law("中华人民共和国噪声污染防治法对夜间施工怎么说", r.law_titles)  # an indexed title
+    assert names_a_law("噪声污染防治法对夜间施工怎么说", r.law_titles)  # …without 中华人民共和国
+    assert not names_a_law("噪声污染防治法对夜间施工怎么说")
     hits = r.search("噪声污染防治法第八十二条怎么规定的？")
     assert any(h.chunk.doc_id.startswith("中华人民共和国噪声污染防治法") for h in hits[:3])
+
+
+def test_laws_in_the_index_do_not_move_gazette_passages(tmp_path, fake_embedder, laws_dir):
+    """With laws indexed, a question that names none ranks gazette passages as the gazette alone
+    does (each kind ranked among its own) and weighs its words by the gazette's IDF, so refusal keeps
+    its calibration; laws only add candidates at ``law_weight``."""
+    from assistant.retrieval import Retriever
+    from core.settings import Settings
+
+    alone = Settings(data_dir=tmp_path / "alone", _env_file=None)
+    both = Settings(data_dir=tmp_path / "both", _env_file=None)
+    run_ingest(alone, fake_embedder, [GAZETTE])
+    laws = ["行政法/噪声污染防治法(2021-12-24).md", "社会法/老年人权益保障法(2018-12-29).md"]
+    run_ingest(both, fake_embedder, [GAZETTE, *(laws_dir / p for p in laws)])
+    r_alone, r_both = Retriever(alone, fake_embedder), Retriever(both, fake_embedder)
+    assert r_both.has_laws
+    for question in (
+        "夜里楼下装修声音太吵，归哪个部门处罚？",
+        "老年人坐公交车要买票吗",
+        "养老院的床位有补贴吗",
+    ):
+        gazette = [(h.chunk.chunk_id, round(h.coverage, 6)) for h in r_alone.search(question, top_k=40)][:5]
+        mixed = [
+            (h.chunk.chunk_id, round(h.coverage, 6))
+            for h in r_both.search(question, top_k=40)
+            if h.chunk.doc_id in r_both.gazette_docs
+        ][:5]
+        assert mixed == gazette, question
