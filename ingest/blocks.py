@@ -24,6 +24,20 @@ NUMBERED_START = re.compile(
 )
 
 
+# a printed page's number on a line of its own ("— 16 —", "- 3 -", "第 5 页", "第5页 共12页")
+PAGE_NUMBER_LINE = re.compile(
+    r"^[ \t]*(?:[—–\-－]+[ \t]*\d{1,4}[ \t]*[—–\-－]+|第[ \t]*\d{1,4}[ \t]*页(?:[ \t]*共[ \t]*\d{1,4}[ \t]*页)?)[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def blank_page_numbers(text: str) -> str:
+    """Page numbers printed between paragraphs, blanked (same length, so every span still points
+    at the printed text): they are not content, and a sentence a page break cut is rejoined across
+    them like across any blank line."""
+    return PAGE_NUMBER_LINE.sub(lambda m: " " * len(m.group(0)), text)
+
+
 @dataclass
 class Block:
     """A paragraph, heading, list or table as printed, with its source span."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.schema import Chunk
+from ingest.blocks import blank_page_numbers
 from ingest.chunk import doc_chunks
 from ingest.gazette import parse_gazette
 from ingest.laws import parse_law
@@ -109,6 +110,7 @@ def parse_source(path: Path) -> ParsedSource:
     if path.suffix.lower() == ".md":
         docs = parse_law(text, name)
     else:
+        text = blank_page_numbers(text)
         docs = parse_gazette(text, name, read_overrides(path))
     chunks = [c for d in docs for c in doc_chunks(d)]
     for d in docs:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,25 @@ class TestSyntheticIssue:
 
     def test_back_matter_dropped(self, issue):
         assert not any("编印单位" in c.text for c in issue.chunks)
+
+
+def test_a_page_number_between_the_halves_of_a_sentence_is_dropped_and_the_sentence_rejoined():
+    """A page footer ("— 16 —") printed where a page break cut a sentence: the footer is no chunk
+    of its own, the sentence is one chunk again, and a quote across the join is verbatim in the
+    stored text (the footer is blanked in place, so every span still points at the printed text)."""
+    from core.textnorm import fold, is_verbatim
+    from ingest.blocks import blank_page_numbers
+
+    path = FIXTURES / "issues" / "linchuan-2025" / "issue-2025-04.txt"
+    src = parse_source(path)
+    assert not any(re.fullmatch(r"[—\-\s\d]+", c.text.strip()) for c in src.chunks)
+    joined = [c for c in src.chunks if "每日6时30分至21时30分" in c.text]
+    assert len(joined) == 1
+    assert not any(c.text.strip().startswith("21时30分") for c in src.chunks)
+    text = next(t for t in src.texts.values() if "每日6时30分至" in t)
+    assert is_verbatim("运营时间为每日6时30分至21时30分，发车间隔15分钟。", fold(text))
+    printed = path.read_text(encoding="utf-8")
+    assert len(blank_page_numbers(printed)) == len(printed)
+    assert blank_page_numbers("正文\n— 3 —\n第 5 页\n第5页 共12页\n- 12 -\n2024-05\n") == (
+        "正文\n" + " " * 5 + "\n" + " " * 5 + "\n" + " " * 8 + "\n" + " " * 6 + "\n2024-05\n"
+    )
