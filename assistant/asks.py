@@ -399,32 +399,56 @@ ASK_SPLIT = re.compile(
 )
 
 
+# The words that make a clause a question, whatever it asks for (the kinds above steer the
+# answer; these only tell where an ask starts and that a clause asks at all).
+QUESTION_WORD = re.compile(
+    r"什么|多少|几(?=[^乎]|$)|谁|哪|怎么|怎样|如何|吗|是否|能否|能不能|可不可以|有没有|是不是|要不要|"
+    r"需不需要|算不算|多久|多长|多大|多高|多远|了没|没有$"
+)
+# "X呢？" after a question: the same ask again, about X ("…怎么分担？提标后增加的部分呢？")
+ELLIPTIC = re.compile(r"^(?:那|那么)?(.{2,}?)(?:又)?呢$")
+# a document the first ask names (文号 or 《title》): later asks are about it too
+DOC_REF = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[]\d{4}[〕\]]\d+号|《[^》]{2,}》")
+
+
 def topic_of(text: str) -> str:
-    """The words before the first ask cue: "高龄津贴是什么" -> "高龄津贴"."""
-    cut = len(text)
-    for k in KINDS:
-        for c in k.cues:
-            m = re.search(c.pattern, text, re.IGNORECASE)
-            if m and m.start() < cut:
-                cut = m.start()
-    head = text[:cut]
-    head = re.sub(r"(?:是|由|的|要|需要|在)$", "", head)
+    """The words before the first question word: "高龄津贴是多少" -> "高龄津贴"."""
+    m = QUESTION_WORD.search(text)
+    head = text[: m.start()] if m else text
+    head = re.sub(r"(?:是|由|的|要|需要|在|从|到|有|为)$", "", head)
     return head.strip(" ，,")
 
 
 def split_asks(text: str) -> list[str]:
-    """Two or more asks in one question, each as a standalone question; [] for one ask."""
+    """Two or three asks in one question, each as a standalone question; [] for one ask.
+
+    Each part must ask (an answer kind, a question word, or "X呢" repeating the first ask about
+    X). A later part borrows what it leaves out: the document the first part names, the first
+    part's topic when it has none of its own, the first part's ask when it is "X呢"."""
     parts = [p.strip(" ，,？?；;。") for p in ASK_SPLIT.split(text) if p.strip(" ，,？?；;。")]
     if len(parts) < 2 or len(parts) > 3:
         return []
-    if any(not asked_kinds(p) for p in parts):
+    first = parts[0]
+    topic = topic_of(first)
+    if len(topic) < 2 or not (asked_kinds(first) or QUESTION_WORD.search(first)):
         return []
-    topic = topic_of(parts[0])
-    if len(topic) < 2:
-        return []
-    out = [parts[0]]
+    ask = first[len(topic) :]
+    # the subject the asks share: the possessor when the topic ends in a short attribute of it
+    # ("X的召集人" -> X); a long tail after 的 is the subject itself ("提高后的…补贴标准")
+    owner, _, attribute = topic.rpartition("的")
+    subject = owner if len(owner) >= 2 and 0 < len(attribute) <= 4 else topic
+    refs = DOC_REF.findall(first)
+    out = [first]
     for p in parts[1:]:
-        out.append(p if len(topic_of(p)) >= 2 else topic + p)
+        elliptic = ELLIPTIC.match(p)
+        if elliptic and not QUESTION_WORD.search(p):
+            p = topic + elliptic.group(1) + ask
+        elif not (asked_kinds(p) or QUESTION_WORD.search(p)):
+            return []
+        elif subject not in p:
+            p = subject + p
+        missing = [r for r in refs if r not in p]
+        out.append("".join(missing) + p if missing else p)
     return out
 
 

@@ -71,6 +71,46 @@ def test_two_asks_become_two_questions_each_with_the_topic():
     parts = split_asks("电动自行车充电桩由谁建设？费用谁承担？")
     assert len(parts) == 2 and parts[0].startswith("电动自行车充电桩")
     assert split_asks("电动自行车充电桩由谁建设") == []
+    assert parts[1] == "电动自行车充电桩费用谁承担"
+
+
+def test_a_later_ask_borrows_what_it_leaves_out():
+    # "X呢？" asks the first question again, about X
+    assert split_asks("垃圾清运费怎么收取？临街商铺的呢？") == [
+        "垃圾清运费怎么收取",
+        "垃圾清运费临街商铺的怎么收取",
+    ]
+    # a clause that asks without an answer-kind cue is still an ask; it keeps the shared subject
+    assert split_asks("停车泊位从什么时候开始收费？超时的部分怎么处理？") == [
+        "停车泊位从什么时候开始收费",
+        "停车泊位超时的部分怎么处理",
+    ]
+    # the document the first ask names is the document of the next; a short attribute after 的
+    # ("召集人") belongs to the first ask only
+    assert split_asks("按照某政办函〔2026〕9号，防汛联席会议的召集人是谁？办公室设在哪里？") == [
+        "按照某政办函〔2026〕9号，防汛联席会议的召集人是谁",
+        "按照某政办函〔2026〕9号，防汛联席会议办公室设在哪里",
+    ]
+    # a clause that does not ask (a greeting, a statement) means no split
+    assert split_asks("你好？请问垃圾清运费怎么收取？") == []
+    assert split_asks("垃圾清运费怎么收取？我住在城区。") == []
+
+
+def test_tiers_of_one_rule_stay_together():
+    from assistant.answerers.text import join_tiers, sentences
+
+    text = (
+        "对新建的站点给予补助：100平方米至300平方米的，补助5万元；300平方米以上的，补助8万元。改建的，减半。"
+    )
+    got = join_tiers(sentences(text))
+    assert got[0] == "对新建的站点给予补助：100平方米至300平方米的，补助5万元；300平方米以上的，补助8万元。"
+    assert got[1] == "改建的，减半。"
+    assert all(g in text for g in got)  # still verbatim
+    # clauses that are not tiers of one condition stay apart
+    assert join_tiers(sentences("申请人提交申请表；社区审核后上报。")) == [
+        "申请人提交申请表；",
+        "社区审核后上报。",
+    ]
 
 
 # -- on a fixture issue nobody tuned on --------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from assistant.answerers.base import Draft, Piece
-from assistant.answerers.text import AGENCY, asks_two_things, rank_by_overlap, sentences, trim
+from assistant.answerers.text import AGENCY, asks_two_things, join_tiers, rank_by_overlap, sentences, trim
 from assistant.asks import KINDS, holds
 from assistant.query import Query, age_fits
 from assistant.retrieval import Hit, Retriever
@@ -90,7 +90,7 @@ class ClauseAnswerer:
             u = self.r.by_id[cid]
             if u.kind == "preamble":
                 continue
-            sents = sentences(u.text, keep_enumerations=q.wants("list"))
+            sents = join_tiers(sentences(u.text, keep_enumerations=q.wants("list")))
             sents = [x for x in sents if not (len(x) < 40 and x.endswith((":", "：")))]  # 各县、区人民政府…:
             if u.kind == "clause" and len(sents) > 1 and len(sents[0]) <= 24 and u.text.startswith(sents[0]):
                 sents = sents[1:]  # "8. 建立长期照护保障制度。" is the heading, not an answer

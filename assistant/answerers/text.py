@@ -18,6 +18,31 @@ def sentences(text: str, keep_enumerations: bool = False) -> list[str]:
     return [s.strip() for s in splitter.split(text) if s and s.strip()]
 
 
+# a conditional tier of a rule: "…500平方米以上的，补助20万元" (the condition ends in 的, a comma)
+TIER = re.compile(r"^[^，,。；;：:]{2,40}的[，,]")
+MAX_TIERS_CHARS = 240
+
+
+def join_tiers(sents: list[str]) -> list[str]:
+    """Consecutive tiers of one rule, split at ；, as one sentence: "…补助：200平方米至500平方米的，
+    补助10万元；500平方米以上的，补助20万元。" answers "补助标准是多少" only whole. Only tiers that
+    follow each other in the text are joined, so the result is still a verbatim quote."""
+    out: list[str] = []
+    for s in sents:
+        prev = out[-1] if out else ""
+        tail = re.split(r"[：:]", prev)[-1]
+        if (
+            prev.endswith(("；", ";"))
+            and TIER.match(s)
+            and TIER.match(tail)
+            and len(prev) + len(s) <= MAX_TIERS_CHARS
+        ):
+            out[-1] = prev + s
+        else:
+            out.append(s)
+    return out
+
+
 def _bigrams(text: str) -> set[str]:
     t = re.sub(r"[\s\W_]+", "", text)
     return {t[i : i + 2] for i in range(len(t) - 1)}
