@@ -356,6 +356,9 @@ KINDS: tuple[AskKind, ...] = (
 )
 BY_NAME = {k.name: k for k in KINDS}
 
+# asks for a document's number itself (通告, 任免 and 解读 are often printed without one)
+ASKS_NUMBER = re.compile(r"文号(?:是|为)?(?:多少|什么|几号)|(?:哪个|什么)文号|发文字号|发文号")
+
 # Words that say what is asked, not what about: a follow-up made only of these and of numbers
 # ("那100岁呢？", "谁负责？", "要交什么材料？") has no topic of its own.
 ASKING_WORDS = frozenset(

@@ -334,7 +334,7 @@ class Assistant:
         doc = self.retriever.docs.get(answer_from.doc_id)
         dated = f"{doc.date or ''} {answer_from.issue or ''}" if doc else ""
         evidence = f"{answer_from.doc_title}\n{answer_from.section}\n{answer_from.text}\n{dated}"
-        missing = missing_facet(q, evidence, self.known)
+        missing = missing_facet(q, evidence, self.known, numbered=doc is None or bool(doc.doc_number))
         if missing:
             return Verdict(NOT_IN_GAZETTE + missing, near=answer_from)
         return None

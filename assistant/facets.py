@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from assistant.asks import (
+    ASKS_NUMBER,
     CONFIRMATION,
     CONTACT_OWNER,
     ENGLISH_WORDS,
@@ -166,8 +167,11 @@ def unknown_reference(q: Query, known: Known, routed: list[str]) -> str | None:
     return None
 
 
-def missing_facet(q: Query, evidence: str, known: Known) -> str | None:
-    """Why the evidence cannot answer what is asked, or None."""
+def missing_facet(q: Query, evidence: str, known: Known, numbered: bool = True) -> str | None:
+    """Why the evidence cannot answer what is asked, or None. ``numbered``: the evidence's
+    document has a 文号."""
+    if not numbered and ASKS_NUMBER.search(q.text):
+        return "公报里这份文件没有文号。"
     kind = missing_kind(q.intents, evidence, q.text)
     if kind is not None and not (kind.name == "money" and is_confirmation(q)):
         return f"公报相关内容没有写{kind.what}。"

@@ -262,3 +262,11 @@ def test_article_lists_are_whole_and_keep_their_introduction(linchuan):
     assert "逾期不整改的，取消其补助资格" in a.answer and "：：" not in a.answer
     assert all(x in a.answer for x in ("（一）", "（二）", "（三）", "（四）连续停止服务超过30日"))
     assert any("第十七条" in c.section for c in a.citations)
+
+
+def test_the_number_of_a_document_printed_without_one_is_refused_by_name(linchuan):
+    a = linchuan.ask("划定禁猎区和禁猎期的那份通告，文号是多少？")
+    assert a.refused and "没有文号" in a.answer
+    assert "禁猎区和禁猎期的通告" in a.answer  # the document itself is offered to open
+    numbered = linchuan.ask("临川市老年人福利补贴实施方案的文号是什么？")
+    assert not numbered.refused and "〔2025〕" in numbered.answer
