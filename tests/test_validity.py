@@ -38,6 +38,18 @@ def test_a_document_of_an_earlier_issue_is_repealed_by_a_later_one(two_issues):
     assert a.citations[0].doc_number == "临政发〔2025〕14号"
 
 
+def test_a_document_no_list_names_is_not_mixed_up_with_one_of_a_near_number(two_issues):
+    # 临政办发〔2025〕5号 is in no list; the list repeals 临政办函〔2025〕5号 and 临政办发〔2024〕5号
+    a = two_issues.ask("临政办发〔2025〕5号是不是已经被废止了？")
+    assert not a.refused
+    first = a.answer.split("\n")[0]
+    assert first.startswith("临政办发〔2025〕5号") and "没有列在" in first and "临政发〔2025〕14号" in first
+    said = first.split("编号相近的是", 1)[1]
+    assert "临政办函〔2025〕5号" in said and "临政办发〔2024〕5号" in said
+    assert "临政办发〔2025〕5号" not in said
+    assert "临政办函〔2025〕5号" in {c.quote for c in a.citations}
+
+
 def test_what_a_decision_repealed_is_its_own_list(two_issues):
     a = two_issues.ask("临政发〔2025〕14号废止了哪些文件？")
     first = a.answer.split("\n")[0]

@@ -87,7 +87,33 @@ class ListEntryAnswerer:
             ]
             if listed:
                 return self.entries(q, listed)
-        return None
+        return self._unlisted(doc_ids[0]) if doc_ids else None
+
+    def _unlisted(self, doc_id: str) -> Draft | None:
+        """A numbered document no printed list names: say so, name the lists looked in, and the
+        entries whose numbers differ only in series or year (〔2025〕5号 is not 〔2024〕5号)."""
+        doc = self.r.docs[doc_id]
+        entries = [c for c in self.r.chunks if c.kind == "list_entry"]
+        head = next((c for c in self.r.by_doc.get(doc_id, []) if c.kind == "preamble"), None)
+        if not entries or not doc.doc_number or head is None:
+            return None
+        lists = [self.r.docs[i] for i in dict.fromkeys(c.doc_id for c in entries) if i in self.r.docs]
+        heads = [c for d in lists for c in self.r.by_doc.get(d.id, [])[:1] if c.kind == "preamble"]
+        similar = [c for c in entries if _near_number(c.fields.get("文号", ""), doc.doc_number)]
+        text = (
+            f"{doc.doc_number}《{doc.title}》没有列在已收录的文件目录中（"
+            + "、".join(d.doc_number or f"《{d.title}》" for d in lists)
+            + "）。"
+        )
+        if similar:
+            text += (
+                "目录中编号相近的是："
+                + "；".join(self._list_entry(c).text.split("：", 1)[0] for c in similar)
+                + "。"
+            )
+        pieces = [Piece(head, doc.title), *(Piece(c, self.r.docs[c.doc_id].title) for c in heads)]
+        pieces += [p for c in similar for p in self._list_entry(c).pieces]
+        return Draft(text, pieces, notes=["validity: the document is in no printed list"])
 
     def answer(self, q: Query, best: Hit, hits: list[Hit]) -> Draft:
         return self.entries(q, [h.chunk for h in hits[:5] if h.chunk.kind == "list_entry"])
@@ -124,3 +150,14 @@ class ListEntryAnswerer:
         return Draft(text, pieces)
 
     # -- clauses ---------------------------------------------------------------------------
+
+
+NUMBER = re.compile(r"(.+)〔(\d{4})〕(\d+)号")
+
+
+def _near_number(a: str, b: str) -> bool:
+    """Two different 文号 with the same serial and either the same series or the same year."""
+    ma, mb = NUMBER.fullmatch(a or ""), NUMBER.fullmatch(b or "")
+    if not ma or not mb or a == b or ma.group(3) != mb.group(3):
+        return False
+    return ma.group(1) == mb.group(1) or ma.group(2) == mb.group(2)
