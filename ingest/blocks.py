@@ -49,6 +49,7 @@ class Block:
     level: int = 0  # heading level (number of #), 0 otherwise
     rows: list[list[str]] = field(default_factory=list)  # table cells as printed (tags kept)
     pipe: bool = False  # a pipe table (two-column lists are printed this way)
+    headed: bool | None = None  # pipe tables: a |---| line under the first row marks it the header
 
 
 def _clean_cell(cell: str) -> str:
@@ -117,16 +118,21 @@ def split_blocks(text: str, repair: bool = True) -> list[Block]:
         if _is_pipe_row(raw) or (
             PIPE_SEP_RE.match(line) and i + 1 < len(lines) and _is_pipe_row(lines[i + 1][0])
         ):
-            rows, j = [], i
+            rows, j, seps = [], i, []
             while (
                 j < len(lines)
                 and lines[j][0].strip()
                 and (_is_pipe_row(lines[j][0]) or PIPE_SEP_RE.match(lines[j][0].strip()))
             ):
-                if not PIPE_SEP_RE.match(lines[j][0].strip()):
+                if PIPE_SEP_RE.match(lines[j][0].strip()):
+                    seps.append(len(rows))
+                else:
                     rows.append(_pipe_cells(lines[j][0]))
                 j += 1
-            blocks.append(Block("table", "", start, lines[j - 1][2], rows=rows, pipe=True))
+            # Markdown's rule: the row above the |---| line is the header; rows printed with no
+            # such line at all are all data (a two-column list of places or items)
+            headed = True if seps and seps[0] == 1 else (False if not seps else None)
+            blocks.append(Block("table", "", start, lines[j - 1][2], rows=rows, pipe=True, headed=headed))
             i = j
             continue
         # A paragraph: consecutive non-blank lines. A markdown hard break ("  " at the end)

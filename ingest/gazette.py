@@ -214,7 +214,7 @@ class _DocParser:
         header = rows[0]
         if self.table_header and header == self.table_header:
             rows = rows[1:]  # a 续表 (or a page's) repeated header: the same table goes on
-        elif looks_like_data(header):
+        elif b.headed is False or looks_like_data(header):
             # no header row: the table before goes on (after 续表 or a page break, same width),
             # or a table without one, whose columns are named by position
             if not (self.table_header and len(header) == len(self.table_header)):
@@ -224,7 +224,11 @@ class _DocParser:
             rows = rows[1:]
         self.pending_continuation = False
         header = self.table_header
-        caption = [] if self.annex else ([self.caption] if self.caption else [])
+        # a table printed inside a numbered section (一、禁猎区 … 下列区域为禁猎区：) belongs to it;
+        # otherwise to the heading above it
+        caption = [label for _, label in self.stack] or (
+            [] if self.annex else ([self.caption] if self.caption else [])
+        )
         for row in rows:
             cells = (row + [""] * len(header))[: len(header)]
             fields = dict(zip(header, cells, strict=True))

@@ -122,7 +122,9 @@ def _scores(header: str, f: dict[str, float], position: int) -> dict[str, float]
     s["deadline"] += f["date"] * (1 - f["amount"]) * (1 - f["basis"])
     s["kind"] += 0.6 * (1 - f["distinct"]) * f["short"]
     distinctive = 1 - max(f["org"], f["org_any"], f["amount"], f["basis"], f["date"], f["seq"])
-    s["item"] += (0.5 * f["distinct"] + 0.4 * f["short"] + (0.3 if position <= 1 else 0.0)) * distinctive
+    s["item"] += (
+        0.5 * f["distinct"] + 0.4 * f["short"] + (0.3 if position == 0 else 0.2 if position == 1 else 0.0)
+    ) * distinctive
     s["content"] += 0.3 + 0.4 * min(f["avg_len"] / 40, 1.0) * distinctive
     if s["item"] > 0 and _cue(header, "content") and not _cue(header, "item"):
         s["item"] -= 0.5  # a 内容 column describes the item; it does not name it

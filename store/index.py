@@ -32,7 +32,9 @@ from store.records import SourceRecord, SyncStats, _hashed_name, _safe_name
 # 2: table rows carry column roles (ingest/roles.py); an index of version 1 is rebuilt
 # 3: article-style texts are structured 第X章 › 第X条 › (一) (ingest/gazette.py); an index of
 #    version 2 is rebuilt
-MANIFEST_VERSION = 3
+# 4: page numbers blanked, pipe tables without a |---| line read as all data, a table inside a
+#    numbered section filed under it (ingest/blocks.py, ingest/gazette.py); version 3 is rebuilt
+MANIFEST_VERSION = 4
 
 __all__ = [
     "MANIFEST_VERSION",

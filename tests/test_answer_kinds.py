@@ -270,3 +270,14 @@ def test_the_number_of_a_document_printed_without_one_is_refused_by_name(linchua
     assert "禁猎区和禁猎期的通告" in a.answer  # the document itself is offered to open
     numbered = linchuan.ask("临川市老年人福利补贴实施方案的文号是什么？")
     assert not numbered.refused and "〔2025〕" in numbered.answer
+
+
+def test_a_list_introduced_by_a_colon_and_printed_as_a_table_is_answered_whole(linchuan):
+    a = linchuan.ask("禁猎区都有哪些地方？")
+    first = a.answer.split("\n")[0]
+    assert first.startswith("下列区域为禁猎区：")
+    for place in ("青岚山自然保护区", "白鹭洲湿地公园", "临江干流沿岸", "城市建成区", "饮用水水源保护区"):
+        assert place in first
+    assert "\t" not in a.answer
+    one = linchuan.ask("白鹭洲湿地公园周边多大范围禁猎？")
+    assert "白鹭洲湿地公园" in one.answer.split("\n")[0] and "外围500米" in one.answer.split("\n")[0]

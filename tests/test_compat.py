@@ -60,7 +60,9 @@ def test_index_layout_is_what_earlier_releases_wrote(settings, fake_embedder):
     assert sorted(p.name for p in root.iterdir()) == ["bm25", "chroma", "docstore", "manifest.json"]
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     assert set(manifest) == {"sources", "version", "embedding_model", "dim", "built_at"}
-    assert manifest["version"] == 3  # 2: table rows carry column roles; 3: article-style texts structured
+    assert (
+        manifest["version"] == 4
+    )  # 2: column roles; 3: article-style texts; 4: page numbers, headerless tables
     assert set(manifest["sources"][GAZETTE.name]) == {"sha256", "chunks", "path"}
     store = json.loads((root / "docstore" / f"{GAZETTE.name}.json").read_text(encoding="utf-8"))
     assert set(store) == {"source", "sha256", "docs", "chunks", "texts"}
@@ -68,7 +70,7 @@ def test_index_layout_is_what_earlier_releases_wrote(settings, fake_embedder):
 
 
 def test_an_index_of_the_earlier_format_is_refused_with_the_rebuild_command(settings, fake_embedder):
-    """An earlier format (2: before article-style texts were structured) is not read: reading it says how to rebuild, and
+    """An earlier format (3: before page numbers and headerless tables) is not read: reading it says how to rebuild, and
     `ingest --if-needed` (what `make run` does) rebuilds it with every source."""
     import pytest
 
@@ -79,7 +81,7 @@ def test_an_index_of_the_earlier_format_is_refused_with_the_rebuild_command(sett
     run_ingest(settings, fake_embedder, [GAZETTE])
     path = settings.index_dir / "manifest.json"
     manifest = json.loads(path.read_text(encoding="utf-8"))
-    path.write_text(json.dumps({**manifest, "version": 2}), encoding="utf-8")
+    path.write_text(json.dumps({**manifest, "version": 3}), encoding="utf-8")
     with pytest.raises(IndexMismatchError, match="gazette-assistant ingest --rebuild"):
         Retriever(settings, fake_embedder)
     assert index_outdated(settings) and not up_to_date(settings, [GAZETTE])

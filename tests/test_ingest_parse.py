@@ -271,3 +271,19 @@ def test_a_page_number_between_the_halves_of_a_sentence_is_dropped_and_the_sente
     assert blank_page_numbers("正文\n— 3 —\n第 5 页\n第5页 共12页\n- 12 -\n2024-05\n") == (
         "正文\n" + " " * 5 + "\n" + " " * 5 + "\n" + " " * 8 + "\n" + " " * 6 + "\n2024-05\n"
     )
+
+
+def test_a_pipe_table_printed_without_a_header_line_keeps_its_first_row_as_data():
+    """Markdown's rule: only the row above a |---| line is a header. A two-column list of places
+    printed under "下列区域为禁猎区：" has none: all five rows are data, named by their first
+    cell, and they sit in the numbered section that introduces them."""
+    src = parse_source(FIXTURES / "issues" / "linchuan-2025" / "issue-2025-02.txt")
+    rows = [c for c in src.chunks if c.kind == "table_row" and "禁猎" in c.doc_title]
+    assert len(rows) == 5
+    assert rows[0].text.startswith("青岚山自然保护区")
+    assert all(r.section.split(" › ")[1] == "一、禁猎区" for r in rows)
+    assert [r.section.rsplit(" › ", 1)[1] for r in rows][:2] == ["青岚山自然保护区", "白鹭洲湿地公园"]
+    headed = [c for c in src.chunks if c.kind == "table_row" and "标准一览表" in c.section]
+    assert headed and all(
+        "项目" not in c.text.split("\t")[0] for c in headed
+    )  # a headed table keeps its header

@@ -69,6 +69,14 @@ class ClauseAnswerer:
         else:
             lead = trim(next((s for s in intro if len(s) > 8), head.text)).rstrip("：:")
         # one enumerating sentence, as the gazette's own list reads: intro：(1)…；(2)…。
+        rows = [x for x in items if x.kind == "table_row"]
+        if rows and len(rows) == len(items):  # a table printed under the introduction: row by row
+            cells = [[cell.strip() for cell in x.text.split("\t") if cell.strip()] for x in rows]
+            body = "；".join("：".join(row) for row in cells) + "。"
+            pieces = [Piece(head, lead)] + [
+                Piece(x, cell) for x, row in zip(rows, cells, strict=True) for cell in row
+            ]
+            return Draft(f"{lead}：{body}", pieces)
         body = "".join(x.text.strip() for x in items)
         body = body[:-1].replace("。", "；") + body[-1:] if body else body
         pieces = [Piece(head, lead)] + [Piece(x, trim(x.text)) for x in items]

@@ -31,7 +31,17 @@ class TableRowAnswerer:
             return self._whole_table(c)
         if c.cells("standard"):
             return self._benefit_rows(q, c, hits)
+        if not (c.column("lead") or c.column("partner") or c.column("basis")):
+            return self._plain_row(c)
         return self._duty_row(q, c)
+
+    def _plain_row(self, c: Chunk) -> Draft:
+        """A row of a table that assigns no one and states no amount (a list of places, items
+        and their extent): the whole row, under the section or caption the table is printed in."""
+        cells = [cell.strip() for cell in c.text.split("\t") if cell.strip()]
+        where = c.parent.rsplit(" › ", 1)[-1] if c.parent and " › " in c.parent else ""
+        text = (f"“{where}”列有：" if where else "") + "：".join(cells) + "。"
+        return Draft(text, [Piece(c, cell) for cell in cells])
 
     def _asks_for_table(self, q: Query, hits: list[Hit]) -> bool:
         """ "清单涉及哪些条款/项目": a list over the table itself, not one of its rows."""
