@@ -133,6 +133,10 @@ KINDS: tuple[AskKind, ...] = (
             Cue(r"一共有?多少|总共有?多少|共有多少|共有几", "asks for a total"),
             Cue(rf"(?:有|是)?多少(?:{MEASURE})", "多少 with a measure word"),
             Cue(rf"有几(?:{MEASURE})", "几 with a measure word"),
+            Cue(
+                r"多少[\u4e00-\u9fff]{0,3}?(?:人|户|家)(?![民均次])",
+                "多少 before counted people or households",
+            ),
         ),
         rf"[\d{_CN}]+\s*(?:{MEASURE})|\n\s*[(（]?[\d{_CN}]+[)）.、]",
         "a number with a measure word, or a numbered enumeration that can be counted",

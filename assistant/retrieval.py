@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from assistant.fusion import ranks, top_each
 from assistant.keyword_index import KeywordIndex
 from assistant.query import Query, age_fits, is_asking_word, parse_query
 from core.embedding import Embedder
 from core.keywords import tokenize
 from core.schema import SECTION_SEP, Chunk, DocInfo, Passage
 from core.settings import Settings
+from core.textnorm import find_doc_numbers
 from store.index import IndexMismatchError, IndexMissingError, IndexStore, IndexUnavailableError
 
 LAW_NAMED = re.compile(
@@ -107,6 +109,12 @@ class Retriever:
         )
         self._load_keywords()
         self.collection = self.store.collection
+        self.cited_by: dict[str, set[str]] = {}  # 文号 -> passages of other documents citing it
+        for c in self.chunks:
+            if c.kind not in ("list_entry", "preamble") and "号" in c.text:
+                for number in find_doc_numbers(c.text):
+                    if number != c.doc_number:
+                        self.cited_by.setdefault(number, set()).add(c.chunk_id)
 
     def reopened(self) -> Retriever | None:
         """A retriever on the generation now serving when an ingest switched the index since this
@@ -185,8 +193,19 @@ class Retriever:
         allowed_docs = set(doc_ids or []) | set(routed) if (doc_ids or routed) else None
         if doc_ids and routed:
             allowed_docs = set(doc_ids) & set(routed) or set(doc_ids)
+        # a named document is also spoken of where other documents cite it (its 解读, a later
+        # notice): those passages join, the rest of their documents does not
+        citing = (
+            {cid for n in q.doc_numbers for cid in self.cited_by.get(n, ())}
+            if routed and not doc_ids
+            else set()
+        )
+        if citing and allowed_docs is not None:
+            allowed_docs |= {self.by_id[cid].doc_id for cid in citing}
 
         def ok(c: Chunk) -> bool:
+            if citing and c.doc_id not in routed and c.chunk_id not in citing:
+                return False
             return (allowed_docs is None or c.doc_id in allowed_docs) and (kinds is None or c.kind in kinds)
 
         n_cand = self.settings.candidates
@@ -195,8 +214,10 @@ class Retriever:
         qvec = self.embedder.embed_query(q.text)
         # With national laws in the index, the gazette is what this assistant answers from: its
         # passages always get a place among the candidates (a gazette-only dense query and BM25
-        # pass), and law passages count less in fusion unless the question names a law.
+        # index) and their ranks count among their own kind; law passages join at law_weight
+        # (assistant/fusion.py), unless the question names a law.
         favour_gazette = self.has_laws and allowed_docs is None and not names_a_law(q.text, self.law_titles)
+        by_kind = self._is_law if favour_gazette else None
         dense: list[tuple[str, float]] = []
         if mode != "keyword":
             wheres = [None if allowed_docs is None else {"doc_id": {"$in": sorted(allowed_docs)}}]
@@ -226,12 +247,12 @@ class Retriever:
             )
             keyword = [(cid, sc) for cid, sc in found if cid in self.by_id and ok(self.by_id[cid])]
             keyword.sort(key=lambda t: -t[1])
-            keyword = self._top(keyword, n_cand, favour_gazette)
+            keyword = top_each(keyword, n_cand, by_kind)
         hits: dict[str, Hit] = {}
         k = self.settings.rrf_k
 
         for side, ranked_side in (("dense", dense), ("keyword", keyword)):
-            for cid, s, rank, w in self._ranks(ranked_side, favour_gazette):
+            for cid, s, rank, w in ranks(ranked_side, by_kind, self.settings.law_weight):
                 h = hits.setdefault(cid, Hit(self.by_id[cid]))
                 setattr(h, side, s)
                 h.score += w / (k + rank + 1)
@@ -250,30 +271,6 @@ class Retriever:
 
     def _is_law(self, cid: str) -> bool:
         return self.docs[self.by_id[cid].doc_id].kind == "law"
-
-    def _top(self, ranked: list[tuple[str, float]], n: int, favour_gazette: bool) -> list[tuple[str, float]]:
-        """The first ``n`` of ``ranked``, or when the gazette comes first, the first ``n`` of each kind."""
-        if not favour_gazette:
-            return ranked[:n]
-        gazette = [t for t in ranked if not self._is_law(t[0])][:n]
-        laws = [t for t in ranked if self._is_law(t[0])][:n]
-        return sorted(gazette + laws, key=lambda t: -t[1])
-
-    def _ranks(
-        self, ranked: list[tuple[str, float]], favour_gazette: bool
-    ) -> list[tuple[str, float, int, float]]:
-        """(chunk id, score, rank, weight) for fusion. When the gazette comes first, gazette and law
-        passages are ranked each among their own kind, laws at ``law_weight``: a gazette passage
-        keeps the rank it has in the gazette alone however many law articles score near it."""
-        if not favour_gazette:
-            return [(cid, s, rank, 1.0) for rank, (cid, s) in enumerate(ranked)]
-        seen = {"gazette": 0, "law": 0}
-        out = []
-        for cid, s in ranked:
-            kind = "law" if self._is_law(cid) else "gazette"
-            out.append((cid, s, seen[kind], self.settings.law_weight if kind == "law" else 1.0))
-            seen[kind] += 1
-        return out
 
     def _vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """Stored vectors of keyword-only candidates, in one round trip."""

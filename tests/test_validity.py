@@ -73,3 +73,17 @@ def test_a_later_issue_s_amount_is_answered_first_and_the_earlier_one_marked(two
 def test_asking_for_the_earlier_standard_is_not_redirected_to_the_newest(two_issues):
     a = two_issues.ask("调整前，90岁老人的高龄津贴是每月多少？")
     assert "260元" not in a.answer.split("\n")[0]
+
+
+def test_a_named_document_is_also_found_where_later_documents_cite_it(two_issues):
+    """A question naming 临政发〔2025〕3号 searches that document and the passages of other
+    documents that cite it (its 解读 in a later issue), not the rest of those documents."""
+    hits = two_issues.retriever.search("临政发〔2025〕3号施行以来享受高龄津贴的老年人有多少？", top_k=40)
+    docs = {h.chunk.doc_id for h in hits}
+    named = next(d.id for d in two_issues.documents() if d.doc_number == "临政发〔2025〕3号")
+    assert named in docs and len(docs) > 1
+    for h in hits:
+        if h.chunk.doc_id != named:
+            assert "2025〕3号" in h.chunk.text.replace("[", "〔").replace("]", "〕")
+    a = two_issues.ask("临政发〔2025〕3号施行以来，享受高龄津贴的老年人一共有多少？")
+    assert "4.2万名" in a.answer.split("\n")[0]
