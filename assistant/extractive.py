@@ -17,6 +17,7 @@ from assistant.answerers.text import decompose
 from assistant.asks import KINDS, holds, split_asks
 from assistant.query import Query, age_fits, parse_query, titled
 from assistant.retrieval import Hit, Retriever, key_name
+from core.keywords import tokenize
 from core.textnorm import fold
 
 
@@ -96,6 +97,24 @@ class ExtractiveAnswerer:
             best, hits = rest[0], rest
         return self.by_kind[best.chunk.kind].answer(q, best, hits)
 
+    def _in_document(self, q: Query, best: Hit, kind: str, kept: list[str]) -> Hit | None:
+        """The passage of the best hit's own document that holds the asked kind and covers the
+        question best (at least as well as the best hit, and as well as relevance asks): "…从什么时候执行" found a row of
+        the attached table, and the notice's own text says from when."""
+        tokens = list(dict.fromkeys(tokenize(q.text)))
+        found = []
+        for c in self.r.by_doc.get(best.chunk.doc_id, []):
+            if c.chunk_id == best.chunk.chunk_id or c.kind == "preamble" or c.section.endswith("落款"):
+                continue
+            if holds(kind, c.text) and all(holds(k, c.text) for k in kept):
+                cov = self.r.coverage(tokens, c)
+                if cov >= max(best.coverage, self.r.settings.refuse_min_coverage):
+                    found.append((cov, c))
+        if not found:
+            return None
+        cov, c = max(found, key=lambda t: t[0])
+        return Hit(c, score=best.score * 0.75, dense=self.r.similarity(q.text, c), coverage=cov)
+
     def pick(self, q: Query, hits: list[Hit]) -> Hit:
         """The hit to answer from: the top one, unless a close runner-up holds what is asked
         (an amount for a money question, a time for a when-question, the asker's age band)
@@ -124,6 +143,10 @@ class ExtractiveAnswerer:
                     on_topic = not soft or h.coverage >= best.coverage
                     if on_topic and holds(kind, h.chunk.text) and all(holds(k, h.chunk.text) for k in kept):
                         return h
+                if not soft:
+                    found = self._in_document(q, best, kind, kept)
+                    if found is not None:
+                        return found
         if named:
             return best
         if q.ages:

@@ -61,6 +61,7 @@ def test_evidence_shapes_decide_whether_a_kind_is_present():
     assert missing_kind({"money"}, "每人每月发放120元") is None
     assert missing_kind({"money"}, "免收门票") is None
     assert missing_kind({"date"}, "自2026年1月1日起施行") is None
+    assert missing_kind({"date"}, "审批同意的，自批准之日的次月起发放") is None  # a relative point in time
     assert missing_kind({"materials"}, "申请人提交身份证复印件和申请表") is None
     assert missing_kind({"materials"}, "向户籍所在地社区提出申请").name == "materials"
     # the very kind of money asked must be named: a rent is not a wage
@@ -281,3 +282,52 @@ def test_a_list_introduced_by_a_colon_and_printed_as_a_table_is_answered_whole(l
     assert "\t" not in a.answer
     one = linchuan.ask("白鹭洲湿地公园周边多大范围禁猎？")
     assert "白鹭洲湿地公园" in one.answer.split("\n")[0] and "外围500米" in one.answer.split("\n")[0]
+
+
+def test_a_when_question_leads_with_the_relative_time_the_clause_prints(linchuan):
+    a = linchuan.ask("补贴审批同意以后，从什么时候开始发钱？")
+    assert "次月起发放" in a.answer.split("\n")[0]
+
+
+def test_the_best_document_is_read_for_the_asked_kind_when_no_runner_up_holds_it():
+    """A when-question whose best hit is a row of an attached table, with the date only in the
+    notice's own text further down: that passage answers, if it covers the question as well;
+    a passage that holds the kind but not the question's words does not."""
+    from types import SimpleNamespace
+
+    from assistant.extractive import ExtractiveAnswerer
+    from assistant.query import parse_query
+    from assistant.retrieval import Hit
+    from core.schema import Chunk
+
+    def chunk(i: int, kind: str, text: str) -> Chunk:
+        return Chunk(
+            chunk_id=f"c{i}",
+            doc_id="d",
+            doc_number="某政发〔2026〕1号",
+            doc_title="关于调整停车收费标准的通知",
+            section=f"某政发〔2026〕1号 › {i}",
+            parent="某政发〔2026〕1号",
+            kind=kind,
+            text=text,
+            source="s",
+            start=0,
+            end=1,
+        )
+
+    row = chunk(1, "table_row", "路内停车\t每小时2元")
+    date = chunk(2, "paragraph", "新的停车收费标准自2026年5月1日起执行。")
+    other = chunk(3, "paragraph", "举报电话于工作日9时至17时受理。")
+    fake = SimpleNamespace(
+        by_doc={"d": [row, date, other]},
+        coverage=lambda tokens, c: sum(t in c.text for t in tokens) / len(tokens),
+        similarity=lambda text, c: 0.9,
+        settings=SimpleNamespace(refuse_min_coverage=0.3),
+    )
+    me = SimpleNamespace(r=fake)
+    q = parse_query("新的停车收费标准从什么时候执行？")
+    best = Hit(row, score=1.0, coverage=0.4)
+    found = ExtractiveAnswerer._in_document(me, q, best, "date", [])
+    assert found is not None and found.chunk is date
+    q2 = parse_query("停车场的管理员什么时候换班？")
+    assert ExtractiveAnswerer._in_document(me, q2, Hit(row, score=1.0, coverage=0.0), "date", []) is None
