@@ -51,7 +51,7 @@ def test_a_document_no_list_names_is_not_mixed_up_with_one_of_a_near_number(two_
 
 
 def test_what_a_decision_repealed_is_its_own_list(two_issues):
-    a = two_issues.ask("临政发〔2025〕14号废止了哪些文件？")
+    a = two_issues.ask("临政发〔2025〕14号废止和宣布失效了哪些文件？")
     first = a.answer.split("\n")[0]
     assert "共8件" in first
     assert "临政发〔2018〕33号" in first and "临政办明电〔2025〕1号" in first
@@ -87,3 +87,12 @@ def test_a_named_document_is_also_found_where_later_documents_cite_it(two_issues
             assert "2025〕3号" in h.chunk.text.replace("[", "〔").replace("]", "〕")
     a = two_issues.ask("临政发〔2025〕3号施行以来，享受高龄津贴的老年人一共有多少？")
     assert "4.2万名" in a.answer.split("\n")[0]
+
+
+def test_a_list_that_prints_each_result_is_narrowed_to_the_result_asked(two_issues):
+    # the table prints 废止 for six rows and 宣布失效 for two; the decision says so in words too
+    repealed = two_issues.ask("临政发〔2025〕14号废止了哪些文件？").answer.split("\n")[0]
+    assert repealed.startswith("废止的文件共6件") and "临政办明电〔2025〕1号" not in repealed
+    void = two_issues.ask("这次清理里哪两件文件是宣布失效的？").answer.split("\n")[0]
+    assert void.startswith("宣布失效的文件共2件")
+    assert "临政办发〔2024〕31号" in void and "临政办明电〔2025〕1号" in void

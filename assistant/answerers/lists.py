@@ -37,6 +37,7 @@ class ListEntryAnswerer:
         listing = self.r.route(q)
         if listing:  # "某〔2025〕14号废止了哪些": the list printed in that document
             entries = [c for c in entries if c.doc_id in listing]
+        entries, printed = _by_printed_result(q.text, entries)
         if not entries:
             return None
         year = re.search(r"(\d{4})年?(及|以)(以后|后|之后|以来)", q.text)
@@ -70,7 +71,7 @@ class ListEntryAnswerer:
             return None
         if not (year or before or office or listing) and not q.wants("list"):
             return None  # one entry asked about: retrieval finds it
-        label = "继续有效" if status == "valid" else "废止或失效"
+        label = printed or ("继续有效" if status == "valid" else "废止或失效")
         names = [f"{c.fields.get('文号', '')}《{c.fields.get('标题', '')}》" for c in chosen]
         pieces = [Piece(c, p) for c in chosen for p in c.text.split("\n") if p.strip()]
         lead = "符合条件的" if (year or before or office) else ""
@@ -161,3 +162,24 @@ def _near_number(a: str, b: str) -> bool:
     if not ma or not mb or a == b or ma.group(3) != mb.group(3):
         return False
     return ma.group(1) == mb.group(1) or ma.group(2) == mb.group(2)
+
+
+# what a list prints as each entry's result, longest first (宣布失效 before 失效)
+RESULT = re.compile(r"宣布失效|继续有效|废止|失效|保留|修改")
+
+
+def _by_printed_result(question: str, entries: list[Chunk]) -> tuple[list[Chunk], str]:
+    """A list that prints a result per entry (废止 / 宣布失效): the entries whose result the
+    question names, when it names one of several ("哪两件被宣布失效"), and that result; all of
+    them and "" otherwise."""
+
+    def result(c: Chunk) -> str:
+        cells = [x for x in c.text.split("\t") if x.strip()]
+        m = RESULT.fullmatch(cells[-1].strip()) if len(cells) > 1 else None
+        return m.group(0) if m else ""
+
+    printed = {result(c) for c in entries} - {""}
+    asked = [r for r in RESULT.findall(question) if r in printed]
+    if len(printed) < 2 or len(set(asked)) != 1:
+        return entries, ""
+    return [c for c in entries if result(c) == asked[0]], asked[0]
