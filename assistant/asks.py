@@ -307,7 +307,7 @@ KINDS: tuple[AskKind, ...] = (
         "",
         (
             Cue(
-                r"哪些|有几|几种|几类|包括|情形|列出|都有|哪几|哪[两三四五六七八九十]+[件个项条份类种家]|what are|\blist\b|which",
+                r"哪些|有几|几种|几类|包括|情形|列出|都有|哪几|哪(?:两|[三四五]|[六七八]|[九十])(?:[件个项条]|[份类种家])|what are|\blist\b|which",
                 "asks for every member of a set",
             ),
         ),

@@ -2,12 +2,25 @@
 
 With national laws indexed and none named in the question, a gazette passage keeps the rank it
 has in the gazette alone however many law articles score near it, and law passages join at
-``law_weight`` (``assistant/retrieval.py`` decides when the gazette comes first).
+``law_weight``. The gazette comes first unless the question names a law (``names_a_law``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+
+LAW_NAMED = re.compile(
+    # a title ending in 法 (not 办法, a shape local governments use too), "…法第X条", or the words
+    r"《[^》]*(?<!办)法》|[\u4e00-\u9fff]{2,12}(?<!办)法(?:第[零一二三四五六七八九十百千]+条)|法律|法规|条例"
+)
+
+
+def names_a_law(text: str, titles: frozenset[str] = frozenset()) -> bool:
+    """ "噪声污染防治法第八十二条", "《矿产资源法》…", or any indexed law title: the asker wants the
+    law itself. "《…管理办法》" alone does not count: cities and ministries both issue 办法."""
+    return bool(LAW_NAMED.search(text)) or any(t in text for t in titles)
+
 
 Ranked = list[tuple[str, float]]  # (chunk id, score), best first
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from assistant.fusion import ranks, top_each
+from assistant.fusion import names_a_law, ranks, top_each
 from assistant.keyword_index import KeywordIndex
 from assistant.query import Query, age_fits, is_asking_word, parse_query
 from core.embedding import Embedder
@@ -21,17 +21,11 @@ from core.settings import Settings
 from core.textnorm import find_doc_numbers
 from store.index import IndexMismatchError, IndexMissingError, IndexStore, IndexUnavailableError
 
-LAW_NAMED = re.compile(
-    # a title ending in 法 (not 办法, a shape local governments use too), "…法第X条", or the words
-    r"《[^》]*(?<!办)法》|[\u4e00-\u9fff]{2,12}(?<!办)法(?:第[零一二三四五六七八九十百千]+条)|法律|法规|条例"
+# a document named by its date: "2025年3月18日(印发)的任免名单"
+DATED_DOCUMENT = re.compile(
+    r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:印发|发布|公布|签发|下发)?的[\u4e00-\u9fff]{0,12}?"
+    r"(名单|通知|通告|公告|决定|方案|办法|意见|函|批复|规定|细则|解读)"
 )
-
-
-def names_a_law(text: str, titles: frozenset[str] = frozenset()) -> bool:
-    """ "噪声污染防治法第八十二条", "《矿产资源法》…", or any indexed law title: the asker wants the
-    law itself. "《…管理办法》" alone does not count: cities and ministries both issue 办法."""
-    return bool(LAW_NAMED.search(text)) or any(t in text for t in titles)
-
 
 NUMBERING = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d+[\.．]|第[零一二三四五六七八九十百]+条)\s*"
@@ -146,7 +140,9 @@ class Retriever:
     def route(self, q: Query) -> list[str]:
         """Documents the question names (a full 文号, or a partial one such as 28号文 matching several)."""
         ids = [d.id for d in self.docs.values() if d.doc_number in q.doc_numbers]
-        if ids or not q.partial_numbers:
+        if not ids and not q.partial_numbers:
+            return self._dated(q.text)
+        if ids:
             return ids
         for hint, year, n in q.partial_numbers:
             for d in self.docs.values():
@@ -157,6 +153,16 @@ class Retriever:
                     continue
                 ids.append(d.id)
         return ids
+
+    def _dated(self, text: str) -> list[str]:
+        """A document named by its date and kind ("2025年3月18日的任免名单"): the one document
+        of that date whose title ends in that kind, for documents without a 文号 to name."""
+        for m in DATED_DOCUMENT.finditer(text):
+            date = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+            found = [d.id for d in self.docs.values() if d.date == date and d.title.endswith(m.group(4))]
+            if len(found) == 1:
+                return found
+        return []
 
     # -- scoring -------------------------------------------------------------------------
     def tokens_of(self, chunk: Chunk) -> frozenset[str]:
@@ -318,8 +324,8 @@ class Retriever:
     # -- context ---------------------------------------------------------------------------
     def children(self, chunk: Chunk) -> list[Chunk]:
         """Chunks below this chunk's section (the items of a list clause), in reading order."""
-        if chunk.kind == "preamble":
-            return []  # the title heads the whole document, not a list
+        if chunk.kind == "preamble" or SECTION_SEP not in chunk.section:
+            return []  # the title, or a paragraph of the document's body, heads no list
         prefix = chunk.section + SECTION_SEP
         return [c for c in self.by_doc.get(chunk.doc_id, []) if c.section.startswith(prefix)]
 
@@ -333,6 +339,5 @@ class Retriever:
 
     def parent_of(self, chunk: Chunk) -> Chunk | None:
         """The clause that heads this chunk's parent section (e.g. `1. 关闭取缔。对存在以下情况的矿山…`)."""
-        for c in self.by_section.get(chunk.parent, []):
-            return c
-        return None
+        found = self.by_section.get(chunk.parent, [])
+        return next((c for c in found if c.doc_id == chunk.doc_id), found[0] if found else None)

@@ -58,7 +58,8 @@ def test_two_versions_of_one_law_stay_apart(laws_dir):
 
 
 def test_gazette_comes_first_unless_a_law_is_named(settings, fake_embedder, laws_dir):
-    from assistant.retrieval import Retriever, names_a_law
+    from assistant.fusion import names_a_law
+    from assistant.retrieval import Retriever
 
     run_ingest(settings, fake_embedder, [GAZETTE, laws_dir / "行政法" / "噪声污染防治法(2021-12-24).md"])
     r = Retriever(settings, fake_embedder)

@@ -96,3 +96,18 @@ def test_a_list_that_prints_each_result_is_narrowed_to_the_result_asked(two_issu
     void = two_issues.ask("这次清理里哪两件文件是宣布失效的？").answer.split("\n")[0]
     assert void.startswith("宣布失效的文件共2件")
     assert "临政办发〔2024〕31号" in void and "临政办明电〔2025〕1号" in void
+
+
+def test_a_document_without_a_number_is_named_by_its_date_and_its_parallel_lines_listed(two_issues):
+    """Two issues each print a 任免名单 under the same title: "the list of 3月18日" is that one,
+    and "免去了哪些人" lists every 免去 line of it, none of the other list's."""
+    a = two_issues.ask("2025年3月18日印发的任免名单里免去了哪几个人的职务？")
+    first = a.answer.split("\n")[0]
+    assert "王立群" in first and "贺志远" in first
+    assert "邵明辉" not in first and "陈思远" not in first  # the other issue's list
+    assert first.count("免去") == 2 and "2025年3月18日" not in first
+    dated = {c.doc_title for c in a.citations}
+    assert dated == {"临川市人民政府任免工作人员名单"}
+    doc_ids = {c.chunk_id for c in a.citations}
+    chunks = {c.chunk_id: c for c in two_issues.chunks()}
+    assert {chunks[i].issue for i in doc_ids} == {"临川市人民政府公报 2025年第2期"}

@@ -32,7 +32,29 @@ class ClauseAnswerer:
                 return roster
         if self._is_list_question(q, best.chunk):
             return self._whole_list(q, best.chunk)
+        parallel = self._parallel(q, best.chunk)
+        if parallel is not None:
+            return parallel
         return self._clause(q, best, hits)
+
+    def _parallel(self, q: Query, c: Chunk) -> Draft | None:
+        """A list question answered by paragraphs printed one after another in the same shape
+        (免去…；免去…；免去…): every paragraph of the section that opens with the same words."""
+        if not q.wants("list") or c.kind != "paragraph" or len(c.text) > 120:
+            return None
+        head = c.text.strip()[:2]
+        same = [
+            x
+            for x in self.r.by_section.get(c.section, [])
+            if x.doc_id == c.doc_id
+            and x.kind == "paragraph"
+            and x.text.strip().startswith(head)
+            and len(x.text) <= 120
+        ]
+        if not 2 <= len(same) <= 20:
+            return None
+        lines = [trim(x.text.strip()) for x in same]
+        return Draft("；".join(lines) + "。", [Piece(x, line) for x, line in zip(same, lines, strict=True)])
 
     def article(self, q: Query, doc_ids: list[str]) -> Draft | None:
         """The article the question names (第二十条) of a document it names, whole."""

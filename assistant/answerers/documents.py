@@ -24,7 +24,10 @@ class DocumentAnswerer:
         if not q.wants("list") and "哪些" not in q.text:
             return None
         date = re.search(r"(\d{4})年(\d{1,2})月(\d{1,2})日", q.text)
-        if date and any(w in q.text for w in ("签发", "印发", "发布", "落款", "发的")):
+        asks_documents = re.search(
+            r"(?:哪些|哪几|什么|几)[份个件篇]?(?:文件|文|通知|通告|公告|决定|方案|意见)", q.text
+        )
+        if date and asks_documents and any(w in q.text for w in ("签发", "印发", "发布", "落款", "发的")):
             iso = f"{date.group(1)}-{int(date.group(2)):02d}-{int(date.group(3)):02d}"
             docs = [d for d in self.r.docs.values() if d.date == iso]
             if not docs:
