@@ -426,6 +426,14 @@ def topic_of(text: str) -> str:
     return head.strip(" ，,")
 
 
+def _asks_in_series(part: str) -> list[str]:
+    """``part`` split at 、 when every piece asks (a question word in each); else ``[part]``."""
+    pieces = [x.strip() for x in part.split("、")]
+    if len(pieces) > 1 and all(len(x) >= 3 and QUESTION_WORD.search(x) for x in pieces):
+        return pieces
+    return [part]
+
+
 def split_asks(text: str) -> list[str]:
     """Two or three asks in one question, each as a standalone question; [] for one ask.
 
@@ -433,6 +441,8 @@ def split_asks(text: str) -> list[str]:
     X). A later part borrows what it leaves out: the document the first part names, the first
     part's topic when it has none of its own, the first part's ask when it is "X呢"."""
     parts = [p.strip(" ，,？?；;。") for p in ASK_SPLIT.split(text) if p.strip(" ，,？?；;。")]
+    # "…什么时候发、通过什么方式发": a 、 between two clauses that each ask
+    parts = [x for p in parts for x in _asks_in_series(p)]
     if len(parts) < 2 or len(parts) > 3:
         return []
     first = parts[0]
@@ -444,6 +454,8 @@ def split_asks(text: str) -> list[str]:
     # ("X的召集人" -> X); a long tail after 的 is the subject itself ("提高后的…补贴标准")
     owner, _, attribute = topic.rpartition("的")
     subject = owner if len(owner) >= 2 and 0 < len(attribute) <= 4 else topic
+    if re.search(r"[了过着]$", subject):
+        subject = ""  # "保留了几件、废止了几件": a verb, not a subject the asks share
     refs = DOC_REF.findall(first)
     out = [first]
     for p in parts[1:]:

@@ -92,6 +92,18 @@ def test_a_later_ask_borrows_what_it_leaves_out():
         "按照某政办函〔2026〕9号，防汛联席会议的召集人是谁",
         "按照某政办函〔2026〕9号，防汛联席会议办公室设在哪里",
     ]
+    # a 、 between two clauses that each ask splits them; a 、 inside one ask does not
+    assert split_asks("公租房租金每月什么时候交、通过什么方式交？") == [
+        "公租房租金每月什么时候交",
+        "公租房租金每月通过什么方式交",
+    ]
+    assert (
+        split_asks("停车泊位从什么时候开始收费？1月、2月的费用怎么算？")[1] == "停车泊位1月、2月的费用怎么算"
+    )
+    assert split_asks("新增了几处、撤销了几处？") == [
+        "新增了几处",
+        "撤销了几处",
+    ]  # a verb is no shared subject
     # a clause that does not ask (a greeting, a statement) means no split
     assert split_asks("你好？请问垃圾清运费怎么收取？") == []
     assert split_asks("垃圾清运费怎么收取？我住在城区。") == []
