@@ -13,7 +13,7 @@ import numpy as np
 
 from assistant.fusion import names_a_law, ranks, top_each
 from assistant.keyword_index import KeywordIndex
-from assistant.query import Query, age_fits, is_asking_word, parse_query
+from assistant.query import TITLE, Query, age_fits, is_asking_word, parse_query
 from core.embedding import Embedder
 from core.keywords import tokenize
 from core.schema import SECTION_SEP, Chunk, DocInfo, Passage
@@ -312,6 +312,12 @@ class Retriever:
             if art in c.section or c.text.startswith(art) or art in c.cell("basis")[:12]:
                 h.score += 1.0 * base
                 h.reasons.append(f"article {art}")
+        if q.wants("validity") and any(
+            re.search(f"《{re.escape(t)}》[^。；]{{0,40}}(?:废止|失效|停止执行)", c.text)
+            for t in TITLE.findall(q.text)
+        ):
+            h.score += 1.0 * base  # the clause that ends the 《title》 the question asks about
+            h.reasons.append("ends the named title")
         if q.wants("docmeta") and (c.kind == "preamble" or c.section.endswith("落款")):
             h.score += 1.0 * base
         h.score += 0.5 * base * h.coverage

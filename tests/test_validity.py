@@ -111,3 +111,15 @@ def test_a_document_without_a_number_is_named_by_its_date_and_its_parallel_lines
     doc_ids = {c.chunk_id for c in a.citations}
     chunks = {c.chunk_id: c for c in two_issues.chunks()}
     assert {chunks[i].issue for i in doc_ids} == {"临川市人民政府公报 2025年第2期"}
+
+
+def test_a_repealed_entry_says_from_when_and_a_title_ended_by_a_clause_is_found(two_issues):
+    a = two_issues.ask("临政办函〔2025〕5号目前还有效吗？")
+    lines = a.answer.split("\n")
+    assert "已废止" in lines[0] and any("停止执行" in line for line in lines[1:])
+    assert any("停止执行" in c.quote for c in a.citations)
+    # a 《title》 no list names, ended by a clause of a later document ("…同时废止"), read with the
+    # sentence before it that says when
+    b = two_issues.ask("《临川市高龄津贴发放管理办法》还能用吗？")
+    first = b.answer.split("\n")[0]
+    assert "同时废止" in first and "2025年3月1日" in first and "临政办发〔2021〕17号" in first

@@ -149,6 +149,7 @@ class ClauseAnswerer:
         order = sorted(range(len(candidates)), key=lambda i: -score(i))
         top = order[0]
         lead_chunk, lead, _ = candidates[top]
+        lead = _with_antecedent(lead_chunk.text, lead)
         # a second sentence comes from the lead's own document, unless two are asked about
         across = q.wants("comparison") or len(q.doc_numbers) > 1
         seconds = [i for i in order[1:] if across or candidates[i][0].doc_id == lead_chunk.doc_id]
@@ -201,3 +202,15 @@ class ClauseAnswerer:
         if offices and 1 <= len(named) <= 3:
             return Draft("；".join(named) + "。", [Piece(c, ln) for ln in named])
         return None
+
+
+def _with_antecedent(text: str, lead: str) -> str:
+    """A sentence that points back ("…同时废止", "同日起…") read with the sentence before it
+    in the same passage, which says when: "本方案自2025年3月1日起施行。《…》同时废止。"."""
+    if not re.search(r"同时(?:废止|失效|停止执行)|同日起|届时", lead):
+        return lead
+    sents = sentences(text)
+    i = sents.index(lead) if lead in sents else -1
+    if i <= 0 or len(sents[i - 1]) + len(lead) > 200:
+        return lead
+    return sents[i - 1] + lead

@@ -132,10 +132,24 @@ class ListEntryAnswerer:
             ] or [best]
         drafts = [self._list_entry(e) for e in chosen[:5]]
         if len(drafts) == 1:
-            return drafts[0]
+            return self._since_when(drafts[0], chosen[0])
         heads = [d.text.split("：", 1)[0] for d in drafts]
         where = [d.text.split("：", 1)[1].rstrip("。") for d in drafts if "：" in d.text]
         return Draft("；".join(heads) + "。\n" + "\n".join(where), [p for d in drafts for p in d.pieces])
+
+    def _since_when(self, draft: Draft, entry: Chunk) -> Draft:
+        """A repealed entry, with the sentence of its list's document that says from when the
+        listed documents stop applying ("…自本决定公布之日起停止执行"), cited."""
+        if entry.status != "repealed":
+            return draft
+        for c in self.r.by_doc.get(entry.doc_id, []):
+            m = STOPS.search(c.text) if c.kind in ("clause", "paragraph") else None
+            if m:
+                said = m.group(0).strip()
+                return Draft(
+                    draft.text + "\n" + said, [*draft.pieces, Piece(c, said.rstrip("。；;"))], draft.notes
+                )
+        return draft
 
     def _list_entry(self, c: Chunk) -> Draft:
         f = c.fields
@@ -163,6 +177,9 @@ def _near_number(a: str, b: str) -> bool:
         return False
     return ma.group(1) == mb.group(1) or ma.group(2) == mb.group(2)
 
+
+# a sentence saying from when listed documents stop applying
+STOPS = re.compile(r"[^。；;\n]*自[^。；;\n]{0,24}起[^。；;\n]{0,6}(?:停止执行|废止|失效)[^。；;\n]*[。；;]?")
 
 # what a list prints as each entry's result, longest first (宣布失效 before 失效)
 RESULT = re.compile(r"宣布失效|继续有效|废止|失效|保留|修改")
