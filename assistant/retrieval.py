@@ -103,9 +103,9 @@ class Retriever:
         )
         self._load_keywords()
         self.collection = self.store.collection
-        self.cited_by: dict[str, set[str]] = {}  # 文号 -> passages of other documents citing it
+        self.cited_by: dict[str, set[str]] = {}  # 文号 -> gazette passages of other documents citing it
         for c in self.chunks:
-            if c.kind not in ("list_entry", "preamble") and "号" in c.text:
+            if c.kind not in ("list_entry", "preamble") and "号" in c.text and not self._is_law(c.chunk_id):
                 for number in find_doc_numbers(c.text):
                     if number != c.doc_number:
                         self.cited_by.setdefault(number, set()).add(c.chunk_id)
@@ -123,7 +123,6 @@ class Retriever:
     def _load_keywords(self) -> None:
         ids, bm25 = self.store.keyword_index()
         self.keywords = KeywordIndex(ids, bm25)
-        self.bm25_ids, self.bm25 = ids, bm25
         # with laws indexed, the gazette also gets a keyword index of its own (keyword_index.py)
         self.gazette_keywords = self.keywords
         self._law_rows = np.zeros(0, dtype=np.int64)

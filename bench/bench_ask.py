@@ -150,14 +150,14 @@ def retrieval_breakdown(retriever, questions: list[str]) -> dict:
         "tokenize": rmod.tokenize,
         "embed_query": retriever.embedder.embed_query,
         "collection": retriever.collection,
-        "get_scores": retriever.bm25.get_scores if retriever.bm25 is not None else None,
+        "get_scores": retriever.keywords.bm25.get_scores if retriever.keywords.bm25 is not None else None,
     }
     rmod.parse_query = clock.wrap("parse query", rmod.parse_query)
     rmod.tokenize = clock.wrap("tokenize question (jieba)", rmod.tokenize)
     retriever.embedder.embed_query = clock.wrap("embed query", saved["embed_query"])
     retriever.collection = _CollectionProxy(saved["collection"], clock)
-    if retriever.bm25 is not None:
-        retriever.bm25.get_scores = clock.wrap("bm25 get_scores", saved["get_scores"])
+    if retriever.keywords.bm25 is not None:
+        retriever.keywords.bm25.get_scores = clock.wrap("bm25 get_scores", saved["get_scores"])
     retriever.coverage = clock.wrap("coverage", retriever.coverage)
     retriever._boost = clock.wrap("boosts", retriever._boost)
     per_q: list[dict[str, float]] = []
@@ -177,8 +177,8 @@ def retrieval_breakdown(retriever, questions: list[str]) -> dict:
         rmod.tokenize = saved["tokenize"]
         del retriever.embedder.embed_query
         retriever.collection = saved["collection"]
-        if retriever.bm25 is not None:
-            del retriever.bm25.get_scores
+        if retriever.keywords.bm25 is not None:
+            del retriever.keywords.bm25.get_scores
         del retriever.coverage
         del retriever._boost
     labels = sorted(

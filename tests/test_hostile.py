@@ -249,7 +249,7 @@ def test_readers_during_ingest_remove_and_rebuild_see_whole_generations(settings
         fresh = r.reopened()
         r = fresh or r
         seen.add(r.store.generation)
-        assert sorted(r.bm25_ids) == sorted(r.by_id)
+        assert sorted(r.keywords.ids) == sorted(r.by_id)
         hits = r.search(QUESTION)
         questions += 1
         assert hits and all(h.chunk.chunk_id in r.by_id for h in hits)
